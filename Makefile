@@ -1,0 +1,34 @@
+# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers).
+# Each target does its own set-up, so they work on a fresh clone.
+.PHONY: install-dev redis build typecheck lint test check demo
+
+NODE_MODULES_STAMP := node_modules/.install-stamp
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci
+	@touch $@
+
+install-dev: $(NODE_MODULES_STAMP)
+
+redis:
+	./scripts/ensure-redis-server.sh
+
+build: install-dev
+	npm run build
+
+typecheck: install-dev
+	npm run typecheck
+
+lint: install-dev
+	npm run lint
+
+test: install-dev redis
+	npm test
+
+check: install-dev redis
+	npm run check
+
+# The demo runs without Redis too (L1-only), so a failed install is not fatal here.
+demo: install-dev
+	-./scripts/ensure-redis-server.sh
+	npm run demo
