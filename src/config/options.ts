@@ -1,0 +1,170 @@
+import type { Serializer } from '../serializers/serializer.js'
+import type { Logger } from '../logger.js'
+
+/**
+ * A duration: seconds as a number (fractions allowed, `0.05` is 50 ms) or a string with a unit:
+ * `'50ms'`, `'5s'`, `'10m'`, `'1h'`, `'7d'` (a bare numeric string is seconds).
+ */
+export type Duration = number | string
+
+/** Names of the built-in L1 backends; custom ones are registered with `registerL1Backend()`. */
+export type L1BackendName = 'ttl' | 'lru' | (string & {})
+/** Names of the built-in L2 backends; custom ones are registered with `registerL2Backend()`. */
+export type L2BackendName = 'redis' | 'valkey' | (string & {})
+
+/** Options of a {@link CacheService}, as given to `new CacheFactoryConfig()` or `new CacheService()`. */
+export interface CacheFactoryConfigOptions {
+  /** L2 backend. @default 'redis' */
+  l2Backend?: L2BackendName
+  /** Redis/Valkey host. Ignored when `l2Url` or `l2Client` is given. @default 'localhost' */
+  l2Host?: string
+  /** Redis/Valkey port, 1 to 65535. @default 6379 */
+  l2Port?: number
+  /** Database index, 0 or more. @default 0 */
+  l2Db?: number
+  /** Password (AUTH). @default undefined */
+  l2Password?: string
+  /** ACL user name. @default undefined */
+  l2Username?: string
+  /** `redis://` or `rediss://` URL; wins over host, port, db, username and password. @default undefined */
+  l2Url?: string
+  /** `true` for TLS with default options, or Node.js `tls.connect` options. @default false */
+  l2Tls?: boolean | Record<string, unknown>
+  /**
+   * An existing ioredis/iovalkey client to use instead of creating one. The service never closes it.
+   * @default undefined
+   */
+  l2Client?: unknown
+  /** Time allowed to open the TCP connection. @default 5 (seconds) */
+  l2ConnectTimeout?: Duration
+  /** Idle time after which a socket with pending commands is considered dead and reconnected. @default 5 (seconds) */
+  l2SocketTimeout?: Duration
+  /** Hard cap on one cache operation's L2 work; a hung Redis costs a caller at most this. @default 0.5 (seconds) */
+  l2CommandTimeout?: Duration
+  /** Default L1 backend of the caches. @default 'ttl' */
+  l1Backend?: L1BackendName
+  /** Default serializer of the caches: a registered name or a serializer object. @default 'v8' */
+  serializer?: string | Serializer
+  /** Whether L2 calls go through a circuit breaker. @default true */
+  circuitBreakerEnabled?: boolean
+  /** Consecutive L2 failures (errors and timeouts) that open the breaker, 1 or more. @default 5 */
+  circuitBreakerThreshold?: number
+  /** How long the breaker stays open before it lets one probe through. @default 60 (seconds) */
+  circuitBreakerTimeout?: Duration
+  /** Largest encoded value (with its header) `set` accepts, in bytes. @default 8388608 (8 MiB) */
+  maxValueBytes?: number
+  /**
+   * Most keys one cache remembers for repair while L2 is unreachable; past it, the cache's whole
+   * prefix is cleared on recovery instead. @default 10000
+   */
+  repairJournalMaxEntries?: number
+  /** A pino-compatible logger. @default warnings and errors to the console */
+  logger?: Logger
+}
+
+/** Options of one cache, given to `CacheService.createCache()`. */
+export interface CacheOptions {
+  /**
+   * Prefix of this cache's keys in L2; also the cache's name. Required when L2 is enabled.
+   * It must not contain `::` (the separator between prefix and key) nor end with `:`.
+   */
+  l2KeyPrefix?: string
+  /** Default lifetime of an entry in L2, more than 0. @default 3600 (seconds) */
+  l2Ttl?: Duration
+  /** Whether this cache uses L2. @default true */
+  l2Enabled?: boolean
+  /** Whether this cache keeps an in-process L1 copy. @default false (as in the seed) */
+  l1Enabled?: boolean
+  /** Most entries in L1, 1 or more. @default 1000 */
+  l1MaxSize?: number
+  /** Lifetime of an L1 entry, more than 0 (ignored by the `lru` backend). @default 60 (seconds) */
+  l1Ttl?: Duration
+  /** L1 backend of this cache. @default the service's `l1Backend` */
+  l1Backend?: L1BackendName
+  /**
+   * Copy values on every L1 read (structured clone), for callers that mutate what `get` returns.
+   * By default L1 returns the stored object by reference, which is much faster. @default false
+   */
+  l1Clone?: boolean
+  /** Serializer of this cache's L2 entries. @default the service's `serializer` */
+  serializer?: string | Serializer
+  /** Override of the service's breaker setting; any override gives this cache a breaker of its own. */
+  circuitBreakerEnabled?: boolean
+  /** Override of the service's breaker threshold; gives this cache a breaker of its own. */
+  circuitBreakerThreshold?: number
+  /** Override of the service's breaker timeout; gives this cache a breaker of its own. */
+  circuitBreakerTimeout?: Duration
+}
+
+/** Defaults of {@link CacheFactoryConfigOptions}, durations in seconds. */
+export const SERVICE_DEFAULTS = {
+  l2Backend: 'redis',
+  l2Host: 'localhost',
+  l2Port: 6379,
+  l2Db: 0,
+  l2ConnectTimeout: 5,
+  l2SocketTimeout: 5,
+  l2CommandTimeout: 0.5,
+  l1Backend: 'ttl',
+  serializer: 'v8',
+  circuitBreakerEnabled: true,
+  circuitBreakerThreshold: 5,
+  circuitBreakerTimeout: 60,
+  maxValueBytes: 8 * 1024 * 1024,
+  repairJournalMaxEntries: 10_000,
+} as const
+
+/** Defaults of {@link CacheOptions}, durations in seconds. */
+export const CACHE_DEFAULTS = {
+  l2Ttl: 3600,
+  l2Enabled: true,
+  l1Enabled: false,
+  l1MaxSize: 1000,
+  l1Ttl: 60,
+  l1Clone: false,
+} as const
+
+/** Service options after validation: every field present, durations in milliseconds. */
+export interface ResolvedServiceOptions {
+  l2Backend: string
+  l2Host: string
+  l2Port: number
+  l2Db: number
+  l2Password: string | undefined
+  l2Username: string | undefined
+  l2Url: string | undefined
+  l2Tls: boolean | Record<string, unknown>
+  l2Client: unknown
+  l2ConnectTimeoutMs: number
+  l2SocketTimeoutMs: number
+  l2CommandTimeoutMs: number
+  l1Backend: string
+  serializer: Serializer
+  circuitBreakerEnabled: boolean
+  circuitBreakerThreshold: number
+  circuitBreakerTimeoutMs: number
+  maxValueBytes: number
+  repairJournalMaxEntries: number
+  logger: Logger
+}
+
+/** Cache options after validation and merging with the service's defaults, durations in milliseconds. */
+export interface ResolvedCacheOptions {
+  /** The L2 key prefix, or `undefined` for an L1-only cache. */
+  l2KeyPrefix: string | undefined
+  /** The cache's name in stats and logs: the prefix, or `l1-<n>` for an unnamed L1-only cache. */
+  name: string
+  l2TtlMs: number
+  l2Enabled: boolean
+  l1Enabled: boolean
+  l1MaxSize: number
+  l1TtlMs: number
+  l1Backend: string
+  l1Clone: boolean
+  serializer: Serializer
+  circuitBreakerEnabled: boolean
+  circuitBreakerThreshold: number
+  circuitBreakerTimeoutMs: number
+  /** True when any breaker option was given for this cache: it then gets a breaker of its own. */
+  hasOwnBreaker: boolean
+}

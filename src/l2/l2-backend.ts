@@ -1,0 +1,50 @@
+import type { ResolvedServiceOptions } from '../config/options.js'
+import type { Logger } from '../logger.js'
+
+/** Whether an L2 backend can take a command now, is (re)connecting, or is known to be down. */
+export type L2Readiness = 'ready' | 'connecting' | 'down'
+
+/**
+ * A shared, remote cache store. Every call is async and may reject or hang: the cache bounds each
+ * call with `l2CommandTimeout` and a circuit breaker, so a backend need not time out on its own.
+ * A backend must not queue commands while disconnected (it rejects them instead), because a queued
+ * write sent after recovery could overwrite newer data.
+ */
+export interface L2Backend {
+  /** Backend name, as registered. */
+  readonly name: string
+  /** Connection state, for stats (`ready`, `connecting`, `reconnecting`, `end` ...). */
+  readonly status: string
+  /** Whether a command sent now can be answered. */
+  readiness(): L2Readiness
+  /** Calls `listener` each time the connection becomes ready; returns a function that stops it. */
+  onReady(listener: () => void): () => void
+  /** The stored bytes, or `null` when the key is missing. */
+  get(key: string): Promise<Uint8Array | null>
+  /** Stores bytes with a lifetime in ms. */
+  set(key: string, value: Uint8Array, ttlMs: number): Promise<void>
+  /** Stores bytes only when the key is missing (`SET NX`); `true` when this call wrote them. */
+  setIfNotExist(key: string, value: Uint8Array, ttlMs: number): Promise<boolean>
+  /** Removes keys; returns how many existed. */
+  delete(keys: readonly string[]): Promise<number>
+  /** Whether the key exists. */
+  exists(key: string): Promise<boolean>
+  /** Remaining lifetime in ms, `Infinity` for a key without expiry, `undefined` when missing. */
+  remainingTtlMs(key: string): Promise<number | undefined>
+  /** One step of a cursor scan over keys matching a glob pattern; cursor `'0'` starts and ends it. */
+  scan(cursor: string, match: string, count: number): Promise<{ cursor: string; keys: string[] }>
+  /** Round trip to the server; rejects when it does not answer. */
+  ping(): Promise<void>
+  /** Releases what the backend created (a passed-in client is left open). Idempotent. */
+  close(): Promise<void>
+}
+
+/** What an L2 factory is given. */
+export interface L2BackendOptions {
+  /** The service's validated options (connection fields, timeouts, `l2Client`). */
+  config: ResolvedServiceOptions
+  logger: Logger
+}
+
+/** Creates an L2 backend; it starts connecting at once and never throws for an unreachable server. */
+export type L2BackendFactory = (options: L2BackendOptions) => L2Backend

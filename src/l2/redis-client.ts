@@ -1,0 +1,38 @@
+/**
+ * The part of the ioredis / iovalkey client API that the Redis backend uses. Both libraries share it
+ * (iovalkey is a fork of ioredis), so one adapter serves both without importing either's types.
+ */
+export interface RedisLikeClient {
+  readonly status: string
+  getBuffer(key: string): Promise<Buffer | null>
+  set(key: string, value: Uint8Array, px: 'PX', ttlMs: number): Promise<unknown>
+  set(key: string, value: Uint8Array, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
+  unlink(...keys: string[]): Promise<number>
+  exists(key: string): Promise<number>
+  pttl(key: string): Promise<number>
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>
+  ping(): Promise<string>
+  connect(): Promise<void>
+  quit(): Promise<unknown>
+  disconnect(): void
+  on(event: string, listener: (...args: unknown[]) => void): unknown
+  off(event: string, listener: (...args: unknown[]) => void): unknown
+}
+
+/** The client class exported by ioredis and iovalkey. */
+export type RedisLikeClientClass = new (
+  urlOrOptions: string | Record<string, unknown>,
+  options?: Record<string, unknown>,
+) => RedisLikeClient
+
+/** Whether a value looks like an ioredis/iovalkey client (what `l2Client` must be). */
+export function isRedisLikeClient(value: unknown): value is RedisLikeClient {
+  if (typeof value !== 'object' || value === null) return false
+  const client = value as Record<string, unknown>
+  return (
+    typeof client.status === 'string' &&
+    typeof client.getBuffer === 'function' &&
+    typeof client.set === 'function' &&
+    typeof client.on === 'function'
+  )
+}
