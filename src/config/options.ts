@@ -1,5 +1,5 @@
-import type { Serializer } from '../serializers/serializer.js'
 import type { Logger } from '../logger.js'
+import type { Serializer } from '../serializers/serializer.js'
 
 /**
  * A duration: seconds as a number (fractions allowed, `0.05` is 50 ms) or a string with a unit:
@@ -26,7 +26,10 @@ export interface CacheFactoryConfigOptions {
   l2Password?: string
   /** ACL user name. @default undefined */
   l2Username?: string
-  /** `redis://` or `rediss://` URL; wins over host, port, db, username and password. @default undefined */
+  /**
+   * `redis://` or `rediss://` URL (`valkey://` and `valkeys://` with `l2Backend: 'valkey'`); wins over
+   * host, port, db, username and password. @default undefined
+   */
   l2Url?: string
   /** `true` for TLS with default options, or Node.js `tls.connect` options. @default false */
   l2Tls?: boolean | Record<string, unknown>

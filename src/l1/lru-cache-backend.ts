@@ -60,7 +60,9 @@ class LruCacheBackend implements L1Backend {
 }
 
 /** The `ttl` L1 backend: LRU eviction and a lifetime per entry. */
-export const ttlL1Backend = (options: L1BackendOptions): L1Backend => new LruCacheBackend('ttl', options, true)
+export const ttlL1Backend = (options: L1BackendOptions): L1Backend =>
+  new LruCacheBackend('ttl', options, true)
 
 /** The `lru` L1 backend: LRU eviction only; `l1Ttl` and entry lifetimes are ignored. */
-export const lruL1Backend = (options: L1BackendOptions): L1Backend => new LruCacheBackend('lru', options, false)
+export const lruL1Backend = (options: L1BackendOptions): L1Backend =>
+  new LruCacheBackend('lru', options, false)

@@ -97,11 +97,11 @@ class RedisBackend implements L2Backend {
   }
 
   async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    await this.#client.set(key, value, 'PX', ttlMs)
+    await this.#client.set(key, asBuffer(value), 'PX', ttlMs)
   }
 
   async setIfNotExist(key: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
-    return (await this.#client.set(key, value, 'PX', ttlMs, 'NX')) === 'OK'
+    return (await this.#client.set(key, asBuffer(value), 'PX', ttlMs, 'NX')) === 'OK'
   }
 
   delete(keys: readonly string[]): Promise<number> {
@@ -144,9 +144,12 @@ class RedisBackend implements L2Backend {
       await Promise.race([client.quit().catch(() => undefined), timedOut])
       clearTimeout(timer)
     }
+    this.#detach()
+    // Commands of a connection still being made fail as it closes; ioredis reports that as an 'error'
+    // event, which must not reach the console as "unhandled" once we have let the client go.
+    client.on('error', ignoreError)
     // disconnect() also stops a pending reconnection timer; it is a no-op on an ended client.
     client.disconnect()
-    this.#detach()
   }
 
   #logConnectionError(error: unknown): void {
@@ -158,6 +161,13 @@ class RedisBackend implements L2Backend {
       'L2 connection error (further ones are logged at most every 10 s)',
     )
   }
+}
+
+const ignoreError = (): void => {}
+
+/** ioredis sends a `Uint8Array` that is not a Buffer as its `toString()`: hand it a Buffer view. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 function createRedisBackend(name: string, packageName: string): L2BackendFactory {

@@ -10,7 +10,13 @@ export interface RedisLikeClient {
   unlink(...keys: string[]): Promise<number>
   exists(key: string): Promise<number>
   pttl(key: string): Promise<number>
-  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>
+  scan(
+    cursor: string,
+    match: 'MATCH',
+    pattern: string,
+    count: 'COUNT',
+    n: number,
+  ): Promise<[string, string[]]>
   ping(): Promise<string>
   connect(): Promise<void>
   quit(): Promise<unknown>

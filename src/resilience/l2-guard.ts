@@ -86,6 +86,19 @@ export class L2Guard {
     }
   }
 
+  /**
+   * One PING within the timeout, waiting for a connection still being made; outside the breaker's
+   * accounting (for health checks). Never rejects.
+   */
+  async ping(): Promise<boolean> {
+    try {
+      await this.#execute('ping', (backend) => backend.ping())
+      return true
+    } catch {
+      return false
+    }
+  }
+
   /** Adds a cache to the replay set; returns a function that removes it. */
   addRepairParticipant(participant: RepairParticipant): () => void {
     this.#participants.add(participant)

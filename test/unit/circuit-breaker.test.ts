@@ -6,7 +6,9 @@ function breakerWithLog(options: { threshold?: number; timeoutMs?: number; enabl
   const clock = new FakeClock()
   const breaker = new CircuitBreaker({ threshold: 3, timeoutMs: 10_000, ...options, clock })
   const transitions: string[] = []
-  breaker.onStateChange((state: CircuitState, previous: CircuitState) => transitions.push(`${previous}->${state}`))
+  breaker.onStateChange((state: CircuitState, previous: CircuitState) =>
+    transitions.push(`${previous}->${state}`),
+  )
   return { clock, breaker, transitions }
 }
 

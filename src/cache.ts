@@ -1,0 +1,505 @@
+import type { Clock } from './clock.js'
+import { parseDurationMs } from './config/durations.js'
+import type { Duration, ResolvedCacheOptions } from './config/options.js'
+import { CacheError, CacheSerializationError } from './errors.js'
+import { InflightReads } from './inflight-reads.js'
+import { assertValidKey, escapeGlob, KEY_SEPARATOR } from './keys.js'
+import type { L1Backend } from './l1/l1-backend.js'
+import type { Logger } from './logger.js'
+import type { CircuitBreakerStats } from './resilience/circuit-breaker.js'
+import { L2_FAILED, type L2Executor, type L2Guard, type RepairParticipant } from './resilience/l2-guard.js'
+import { RepairJournal } from './resilience/repair-journal.js'
+import { type EntryCodec, EntryDecodeError } from './serializers/entry-codec.js'
+
+/** Per-call options of `set` and `setIfNotExist`. */
+export interface SetOptions {
+  /** Lifetime of this entry in L2 (L1 keeps it at most `l1Ttl`). @default the cache's `l2Ttl` */
+  ttl?: Duration
+}
+
+/** Options of `listKeys`. */
+export interface ListKeysOptions {
+  /** Most keys returned. @default unlimited */
+  limit?: number
+}
+
+/** What `clear()` removed. */
+export interface ClearResult {
+  l1ItemsRemoved: number
+  l2ItemsRemoved: number
+  /** False when L2 could not be cleared now; the clear is then repaired when L2 returns. */
+  l2Cleared: boolean
+  /** When the clear finished, epoch milliseconds. */
+  timestamp: number
+}
+
+/** A cache's statistics, as returned by the synchronous `getStats()`. */
+export interface CacheStats {
+  enabled: boolean
+  l1: {
+    enabled: boolean
+    backend: string
+    size: number
+    maxSize: number
+    /** Seconds. */
+    ttl: number
+    hits: number
+    misses: number
+    /** Hits over lookups, 0 to 1 (0 before any lookup). */
+    hitRate: number
+    /** `size / maxSize * 100`. */
+    usagePercent: number
+  }
+  l2: {
+    enabled: boolean
+    backend: string
+    keyPrefix: string | null
+    /** Seconds. */
+    ttl: number
+    serializer: string
+    hits: number
+    misses: number
+    /** Failed L2 calls (errors, refused connections). */
+    errors: number
+    /** L2 calls that took longer than `l2CommandTimeout`. */
+    timeouts: number
+    /** Entries that could not be decoded (foreign, corrupt, other serializer): counted as misses. */
+    corruptEntries: number
+    circuitBreaker: CircuitBreakerStats
+    /** Keys (plus one for a pending prefix clear) that must be invalidated in L2 when it returns. */
+    pendingRepairs: number
+  }
+}
+
+/** What the service hands a cache it creates. */
+export interface CacheParts {
+  options: ResolvedCacheOptions
+  l1: L1Backend | undefined
+  /** The door to L2, `undefined` for an L1-only cache. */
+  guard: L2Guard | undefined
+  codec: EntryCodec | undefined
+  repairJournalMaxEntries: number
+  clock: Clock
+  logger: Logger
+}
+
+/** How many keys one SCAN step asks for, and one UNLINK removes. */
+const SCAN_COUNT = 1000
+const UNLINK_BATCH = 500
+
+/** L1 cannot hold `undefined` and stores `null` as this token, so that `null` is a cacheable value. */
+const NULL_IN_L1: object = Object.freeze({ nullInL1: true })
+
+/**
+ * A named two-level cache: reads L1 then L2, writes through both, promotes L2 hits into L1. Every L2
+ * call goes through the service's guard (timeout, circuit breaker), so L2 trouble turns into misses
+ * and L1-only operation, never into rejections. Create it with `CacheService.createCache()`.
+ *
+ * Values in L1 are kept by reference: mutating an object returned by `get` changes what later `get`s
+ * in this process return, unless the cache was created with `l1Clone: true`.
+ */
+export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
+  /** The cache's name: its L2 key prefix, or `l1-<n>` for an unnamed L1-only cache. */
+  readonly name: string
+  readonly #options: ResolvedCacheOptions
+  readonly #l1: L1Backend | undefined
+  readonly #guard: L2Guard | undefined
+  readonly #codec: EntryCodec | undefined
+  readonly #clock: Clock
+  readonly #logger: Logger
+  readonly #journal: RepairJournal
+  readonly #inflight = new InflightReads()
+  /** `<l2KeyPrefix>::`, what every Redis key of this cache starts with. */
+  readonly #keyPrefix: string
+  readonly #keyPrefixBytes: number
+  readonly #l1Counters = { hits: 0, misses: 0 }
+  readonly #l2Counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
+  #closed = false
+
+  /** @internal Use `CacheService.createCache()`. */
+  constructor(parts: CacheParts) {
+    this.#options = parts.options
+    this.name = parts.options.name
+    this.#l1 = parts.l1
+    this.#guard = parts.guard
+    this.#codec = parts.codec
+    this.#clock = parts.clock
+    this.#logger = parts.logger
+    this.#journal = new RepairJournal(parts.repairJournalMaxEntries)
+    this.#keyPrefix = parts.options.l2KeyPrefix === undefined ? '' : parts.options.l2KeyPrefix + KEY_SEPARATOR
+    this.#keyPrefixBytes = Buffer.byteLength(this.#keyPrefix)
+  }
+
+  /**
+   * The value for `key`, or `undefined` on a miss. An L1 hit resolves without touching L2; an L2 hit
+   * is promoted into L1 for min(`l1Ttl`, the entry's remaining lifetime). Never rejects for L2 trouble.
+   */
+  async get(key: string): Promise<V | undefined> {
+    this.#assertUsable(key)
+    const l1 = this.#l1
+    if (l1 !== undefined) {
+      const stored = l1.get(key)
+      if (stored !== undefined) {
+        this.#l1Counters.hits++
+        return this.#fromL1(stored)
+      }
+      this.#l1Counters.misses++
+    }
+    return this.#guard === undefined ? undefined : this.#readL2(key, this.#guard)
+  }
+
+  /**
+   * Stores a value in L1 and L2. Rejects with `CacheSerializationError` for `undefined` or a value the
+   * serializer cannot encode, before anything is written. When L2 cannot be reached the write stays in
+   * L1 and the key is invalidated in L2 as soon as it returns.
+   */
+  async set(key: string, value: V, options?: SetOptions): Promise<void> {
+    this.#assertUsable(key)
+    const ttlMs = this.#entryTtlMs(options)
+    const encoded = this.#encode(value, ttlMs)
+    this.#writeL1(key, value, ttlMs)
+    const guard = this.#guard
+    if (guard === undefined || encoded === undefined) return
+    const fullKey = this.#keyPrefix + key
+    const written = await guard.run('set', (l2) => l2.set(fullKey, encoded, ttlMs), this.#l2Counters)
+    if (written === L2_FAILED) this.#journal.recordKey(fullKey)
+    else this.#journal.forgetKey(fullKey)
+  }
+
+  /**
+   * Stores a value only when the key has none (`SET NX` in L2, or L1 when L2 is unavailable).
+   * Resolves `true` when this call wrote the value, `false` when a value was already there.
+   */
+  async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
+    this.#assertUsable(key)
+    const ttlMs = this.#entryTtlMs(options)
+    const encoded = this.#encode(value, ttlMs)
+    const guard = this.#guard
+    if (guard !== undefined && encoded !== undefined) {
+      const fullKey = this.#keyPrefix + key
+      if (!this.#journal.isPending(fullKey)) {
+        const written = await guard.run(
+          'setIfNotExist',
+          (l2) => l2.setIfNotExist(fullKey, encoded, ttlMs),
+          this.#l2Counters,
+        )
+        if (written === true) {
+          this.#journal.forgetKey(fullKey)
+          this.#writeL1(key, value, ttlMs)
+          return true
+        }
+        if (written === false) return false
+      }
+      // L2 is out of reach (and a timed-out SET NX may still have landed): invalidate it on repair.
+      this.#journal.recordKey(fullKey)
+    }
+    if (this.#l1 === undefined || this.#l1.has(key)) return false
+    this.#writeL1(key, value, ttlMs)
+    return true
+  }
+
+  /** Removes a key from L2 then L1. Resolves `true` when either held it. */
+  async delete(key: string): Promise<boolean> {
+    this.#assertUsable(key)
+    let removed = false
+    const guard = this.#guard
+    if (guard !== undefined) {
+      const fullKey = this.#keyPrefix + key
+      const count = await guard.run('delete', (l2) => l2.delete([fullKey]), this.#l2Counters)
+      if (count === L2_FAILED) {
+        this.#journal.recordKey(fullKey)
+      } else {
+        this.#journal.forgetKey(fullKey)
+        removed = count > 0
+      }
+    }
+    // After the L2 delete, so that a read that raced it cannot put the old value back into L1.
+    this.#inflight.invalidate(key)
+    if (this.#l1?.delete(key)) removed = true
+    return removed
+  }
+
+  /**
+   * Removes this cache's entries, and only them: L1, and in L2 the keys under its own prefix
+   * (`SCAN` + `UNLINK` in batches, never `KEYS` or `FLUSHDB`). When L2 cannot be cleared now, the
+   * clear is repaired when it returns (`l2Cleared: false`).
+   */
+  async clear(): Promise<ClearResult> {
+    this.#assertOpen()
+    let l2ItemsRemoved = 0
+    let l2Cleared = false
+    const guard = this.#guard
+    if (guard !== undefined) {
+      const plan = this.#journal.plan()
+      try {
+        l2ItemsRemoved = await this.#unlinkPrefix(this.#throwingExecutor(guard))
+        l2Cleared = true
+        this.#journal.completeClear(plan)
+        this.#journal.completeKeys(plan.keys)
+      } catch {
+        this.#journal.recordClear()
+      }
+    }
+    this.#inflight.invalidateAll()
+    const l1ItemsRemoved = this.#l1?.clear() ?? 0
+    return { l1ItemsRemoved, l2ItemsRemoved, l2Cleared, timestamp: Date.now() }
+  }
+
+  /** Whether the key is cached (L1, then L2 `EXISTS`); does not promote. */
+  async isOnCache(key: string): Promise<boolean> {
+    this.#assertUsable(key)
+    if (this.#l1?.has(key)) return true
+    const guard = this.#guard
+    if (guard === undefined) return false
+    const fullKey = this.#keyPrefix + key
+    if (this.#journal.isPending(fullKey)) return false
+    return (await guard.run('exists', (l2) => l2.exists(fullKey), this.#l2Counters)) === true
+  }
+
+  /**
+   * The key's remaining lifetime in seconds (L2's `PTTL` when L2 answers, else L1's), `Infinity` for
+   * an entry without expiry, `undefined` for a missing key.
+   */
+  async getTtl(key: string): Promise<number | undefined> {
+    this.#assertUsable(key)
+    const guard = this.#guard
+    if (guard !== undefined) {
+      const fullKey = this.#keyPrefix + key
+      if (!this.#journal.isPending(fullKey)) {
+        const remainingMs = await guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#l2Counters)
+        if (remainingMs !== L2_FAILED && remainingMs !== undefined) return remainingMs / 1000
+      }
+    }
+    const remainingMs = this.#l1?.remainingTtlMs(key)
+    return remainingMs === undefined ? undefined : remainingMs / 1000
+  }
+
+  /**
+   * The keys of this cache that start with `prefix` (L1 and L2, de-duplicated, without the L2 prefix).
+   * Glob characters in `prefix` match themselves.
+   */
+  async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
+    this.#assertOpen()
+    if (typeof prefix !== 'string')
+      throw new TypeError(`listKeys: prefix must be a string, got ${typeof prefix}`)
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    if (limit !== Number.POSITIVE_INFINITY && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new TypeError(`listKeys: limit must be an integer >= 1, got ${String(options.limit)}`)
+    }
+    const keys = new Set<string>()
+    if (this.#l1 !== undefined) {
+      for (const key of this.#l1.keys()) {
+        if (keys.size >= limit) return [...keys]
+        if (key.startsWith(prefix)) keys.add(key)
+      }
+    }
+    const guard = this.#guard
+    if (guard === undefined || this.#journal.clearPending) return [...keys]
+    const match = `${escapeGlob(this.#keyPrefix + prefix)}*`
+    let cursor = '0'
+    do {
+      const page = await guard.run('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT), this.#l2Counters)
+      if (page === L2_FAILED) break
+      for (const fullKey of page.keys) {
+        if (keys.size >= limit) return [...keys]
+        if (!this.#journal.isPending(fullKey)) keys.add(fullKey.slice(this.#keyPrefix.length))
+      }
+      cursor = page.cursor
+    } while (cursor !== '0')
+    return [...keys]
+  }
+
+  /** Statistics, synchronously and without I/O: safe for health checks and metric scrapes. */
+  getStats(): CacheStats {
+    const options = this.#options
+    const l1 = this.#l1
+    const l1Lookups = this.#l1Counters.hits + this.#l1Counters.misses
+    const l1Size = l1?.size ?? 0
+    const l1MaxSize = l1?.maxSize ?? options.l1MaxSize
+    const guard = this.#guard
+    return {
+      enabled: l1 !== undefined || guard !== undefined,
+      l1: {
+        enabled: l1 !== undefined,
+        backend: options.l1Backend,
+        size: l1Size,
+        maxSize: l1MaxSize,
+        ttl: options.l1TtlMs / 1000,
+        hits: this.#l1Counters.hits,
+        misses: this.#l1Counters.misses,
+        hitRate: l1Lookups === 0 ? 0 : this.#l1Counters.hits / l1Lookups,
+        usagePercent: (l1Size / l1MaxSize) * 100,
+      },
+      l2: {
+        enabled: guard !== undefined,
+        backend: guard?.backend.name ?? 'none',
+        keyPrefix: options.l2KeyPrefix ?? null,
+        ttl: options.l2TtlMs / 1000,
+        serializer: options.serializer.name,
+        ...this.#l2Counters,
+        circuitBreaker: guard?.breaker.stats() ?? {
+          enabled: false,
+          state: 'closed',
+          failureCount: 0,
+          threshold: options.circuitBreakerThreshold,
+          timeout: options.circuitBreakerTimeoutMs / 1000,
+          lastFailureTime: null,
+          lastSuccessTime: null,
+        },
+        pendingRepairs: this.#journal.size,
+      },
+    }
+  }
+
+  /** @internal Part of the guard's recovery: whether L2 owes this cache invalidations. */
+  hasPendingRepairs(): boolean {
+    return !this.#journal.isEmpty
+  }
+
+  /** @internal Replays the repair journal as invalidations; throws when L2 fails mid-way. */
+  async repair(execute: L2Executor): Promise<void> {
+    const plan = this.#journal.plan()
+    if (plan.clearPrefix) {
+      await this.#unlinkPrefix(execute)
+      this.#journal.completeClear(plan)
+    }
+    for (let start = 0; start < plan.keys.length; start += UNLINK_BATCH) {
+      const batch = plan.keys.slice(start, start + UNLINK_BATCH)
+      await execute('repair', (l2) => l2.delete(batch.map(([fullKey]) => fullKey)))
+      this.#journal.completeKeys(batch)
+    }
+    this.#logger.info(
+      { cache: this.name, keys: plan.keys.length, prefixCleared: plan.clearPrefix },
+      'L2 repaired after an outage',
+    )
+  }
+
+  /** @internal Called by the service on close: later calls reject with code `E_CLOSED`. */
+  markClosed(): void {
+    this.#closed = true
+  }
+
+  async #readL2(key: string, guard: L2Guard): Promise<V | undefined> {
+    const fullKey = this.#keyPrefix + key
+    if (this.#journal.isPending(fullKey)) return undefined
+    const ticket = this.#inflight.begin(key)
+    try {
+      const bytes = await guard.run('get', (l2) => l2.get(fullKey), this.#l2Counters)
+      if (bytes === L2_FAILED) return undefined
+      if (bytes === null) {
+        this.#l2Counters.misses++
+        return undefined
+      }
+      const codec = this.#codec as EntryCodec
+      let entry: ReturnType<EntryCodec['decode']>
+      try {
+        entry = codec.decode(bytes)
+      } catch (error) {
+        this.#discardUndecodable(fullKey, error, guard)
+        return undefined
+      }
+      const remainingMs = entry.expiresAtMs - this.#clock.now()
+      if (remainingMs <= 0) {
+        this.#l2Counters.misses++
+        return undefined
+      }
+      this.#l2Counters.hits++
+      const l1 = this.#l1
+      if (l1 !== undefined && !ticket.invalidated) {
+        const value = entry.value
+        l1.set(key, value === null ? NULL_IN_L1 : value, Math.min(this.#options.l1TtlMs, remainingMs))
+        // L1 now holds the decoded object; with l1Clone the caller gets its own copy.
+        if (this.#options.l1Clone) return structuredClone(value) as V
+      }
+      return entry.value as V
+    } finally {
+      this.#inflight.end(ticket)
+    }
+  }
+
+  /** A corrupt or foreign entry is a miss: counted, logged and removed, never a breaker failure. */
+  #discardUndecodable(fullKey: string, error: unknown, guard: L2Guard): void {
+    this.#l2Counters.misses++
+    this.#l2Counters.corruptEntries++
+    const reason = error instanceof EntryDecodeError ? error.reason : 'payload'
+    this.#logger.warn(
+      { cache: this.name, reason, error: (error as Error).message },
+      'Undecodable L2 entry treated as a miss and deleted',
+    )
+    void guard.run('delete', (l2) => l2.delete([fullKey]), this.#l2Counters)
+  }
+
+  #fromL1(stored: unknown): V {
+    if (stored === NULL_IN_L1) return null as V
+    return (this.#options.l1Clone ? structuredClone(stored) : stored) as V
+  }
+
+  #writeL1(key: string, value: V, ttlMs: number): void {
+    this.#inflight.invalidate(key)
+    const l1 = this.#l1
+    if (l1 === undefined) return
+    let stored: unknown = value
+    if (value === null) stored = NULL_IN_L1
+    else if (this.#options.l1Clone) stored = this.#cloneForL1(value)
+    l1.set(key, stored, Math.min(ttlMs, this.#options.l1TtlMs))
+  }
+
+  #cloneForL1(value: V): unknown {
+    try {
+      return structuredClone(value)
+    } catch (error) {
+      throw new CacheSerializationError(`l1Clone: the value cannot be copied: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  /** The L2 bytes of a value, or `undefined` for an L1-only cache; throws before anything is written. */
+  #encode(value: V, ttlMs: number): Buffer | undefined {
+    if (value === undefined) {
+      throw new CacheSerializationError('Cannot cache undefined; use delete() to remove a key, or cache null')
+    }
+    const codec = this.#codec
+    if (codec === undefined) return undefined
+    return codec.encode(value, this.#clock.now() + ttlMs)
+  }
+
+  #entryTtlMs(options: SetOptions | undefined): number {
+    return options?.ttl === undefined ? this.#options.l2TtlMs : parseDurationMs(options.ttl, 'ttl')
+  }
+
+  /** Deletes every L2 key under this cache's prefix, a SCAN page at a time. Throws when L2 fails. */
+  async #unlinkPrefix(execute: L2Executor): Promise<number> {
+    const match = `${escapeGlob(this.#keyPrefix)}*`
+    let removed = 0
+    let cursor = '0'
+    do {
+      const page = await execute('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT))
+      if (page.keys.length > 0) removed += await execute('clear', (l2) => l2.delete(page.keys))
+      cursor = page.cursor
+    } while (cursor !== '0')
+    return removed
+  }
+
+  /** An executor over the guard for the caller's own multi-command operations: throws on failure. */
+  #throwingExecutor(guard: L2Guard): L2Executor {
+    return async (operation, command) => {
+      const result = await guard.run(operation, command, this.#l2Counters)
+      if (result === L2_FAILED) throw new CacheError(`L2 ${operation} did not complete`)
+      return result
+    }
+  }
+
+  #assertUsable(key: string): void {
+    this.#assertOpen()
+    assertValidKey(key, this.#keyPrefixBytes)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new CacheError(`Cache '${this.name}' is closed (its CacheService was closed)`, {
+        code: 'E_CLOSED',
+      })
+    }
+  }
+}

@@ -1,0 +1,20 @@
+export { type ParseDurationOptions, parseDurationMs } from './durations.js'
+export {
+  CACHE_ENV_KEYS,
+  type CacheEnvKey,
+  type CacheEnvKeySpec,
+  type CacheEnvSource,
+  type CacheEnvValueKind,
+  CacheFactoryConfig,
+} from './factory-config.js'
+export {
+  CACHE_DEFAULTS,
+  type CacheFactoryConfigOptions,
+  type CacheOptions,
+  type Duration,
+  type L1BackendName,
+  type L2BackendName,
+  type ResolvedCacheOptions,
+  type ResolvedServiceOptions,
+  SERVICE_DEFAULTS,
+} from './options.js'

@@ -1,0 +1,47 @@
+export { listBackends } from './backends.js'
+export {
+  type CacheParts,
+  type CacheStats,
+  type ClearResult,
+  type ListKeysOptions,
+  ResilientTwoLevelCache,
+  type SetOptions,
+} from './cache.js'
+export type { Clock } from './clock.js'
+export * from './config/index.js'
+export {
+  CacheConfigurationError,
+  CacheConnectionError,
+  CacheError,
+  type CacheErrorCode,
+  CacheSerializationError,
+  CacheTimeoutError,
+  CircuitBreakerOpenError,
+  isCacheConfigurationError,
+  isCacheConnectionError,
+  isCacheError,
+  isCacheSerializationError,
+  isCacheTimeoutError,
+  isCircuitBreakerOpenError,
+} from './errors.js'
+export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
+export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
+export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
+export type { L2Backend, L2BackendFactory, L2BackendOptions, L2Readiness } from './l2/l2-backend.js'
+export { getL2Backend, listL2Backends, registerL2Backend } from './l2/registry.js'
+export { consoleLogger, type Logger, silentLogger } from './logger.js'
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStats,
+  type CircuitState,
+  type CircuitStateListener,
+} from './resilience/circuit-breaker.js'
+export * from './serializers/index.js'
+export {
+  type BreakerEvent,
+  CacheService,
+  type CacheServiceEvents,
+  type CacheServiceInternals,
+  type CacheServiceStats,
+} from './service.js'

@@ -1,0 +1,250 @@
+import { EventEmitter } from 'node:events'
+import { type CacheStats, ResilientTwoLevelCache } from './cache.js'
+import { type Clock, systemClock } from './clock.js'
+import { resolveCacheOptions } from './config/cache-options.js'
+import { CacheFactoryConfig } from './config/factory-config.js'
+import type { CacheFactoryConfigOptions, CacheOptions, ResolvedServiceOptions } from './config/options.js'
+import { CacheConfigurationError, CacheError } from './errors.js'
+import { getL1Backend } from './l1/registry.js'
+import type { L2Backend } from './l2/l2-backend.js'
+import { getL2Backend } from './l2/registry.js'
+import { CircuitBreaker, type CircuitBreakerStats, type CircuitState } from './resilience/circuit-breaker.js'
+import { L2Guard } from './resilience/l2-guard.js'
+import { createEntryCodec } from './serializers/entry-codec.js'
+
+/** Payload of the `breaker:open`, `breaker:half_open` and `breaker:close` events. */
+export interface BreakerEvent {
+  /** `'service'` for the shared breaker, else the name of the cache that has its own. */
+  breaker: string
+  state: CircuitState
+  previous: CircuitState
+}
+
+/** Events of a {@link CacheService}. */
+export interface CacheServiceEvents {
+  'breaker:open': [BreakerEvent]
+  'breaker:half_open': [BreakerEvent]
+  'breaker:close': [BreakerEvent]
+}
+
+/** Service-wide statistics: connection, every cache, and the defaults in force. */
+export interface CacheServiceStats {
+  l2: {
+    backend: string
+    /** `not_connected` until a cache with L2 (or `ping()`) needs the connection; then the client's status. */
+    status: string
+    connected: boolean
+    /** Whether this service created the client (and closes it) or was given one. */
+    ownsClient: boolean
+    circuitBreaker: CircuitBreakerStats
+  }
+  caches: Record<string, CacheStats>
+  defaults: {
+    l1Backend: string
+    serializer: string
+    /** Seconds. */
+    l2CommandTimeout: number
+    circuitBreakerEnabled: boolean
+    circuitBreakerThreshold: number
+    /** Seconds. */
+    circuitBreakerTimeout: number
+  }
+}
+
+/** Hooks for tests; not needed in applications. */
+export interface CacheServiceInternals {
+  /** Time source for entry expiry, L1 lifetimes and the breakers. @default Date.now */
+  clock?: Clock
+}
+
+/**
+ * One per process: owns the L2 connection (created when the first cache needs it) and creates the
+ * named caches that share it. A service created while Redis is down serves its caches from L1 and
+ * starts using L2 as soon as Redis answers; no restart is needed.
+ */
+export class CacheService extends EventEmitter<CacheServiceEvents> {
+  /** The validated configuration. */
+  readonly config: CacheFactoryConfig
+  readonly #options: ResolvedServiceOptions
+  readonly #clock: Clock
+  readonly #caches = new Map<string, ResilientTwoLevelCache<unknown>>()
+  readonly #guards: L2Guard[] = []
+  readonly #disposers: Array<() => void> = []
+  #backend: L2Backend | undefined
+  #sharedGuard: L2Guard | undefined
+  #unnamedCount = 0
+  #closing: Promise<void> | undefined
+
+  constructor(
+    config: CacheFactoryConfig | CacheFactoryConfigOptions = {},
+    internals: CacheServiceInternals = {},
+  ) {
+    super()
+    this.config = config instanceof CacheFactoryConfig ? config : new CacheFactoryConfig(config)
+    this.#options = this.config.resolved
+    this.#clock = internals.clock ?? systemClock
+  }
+
+  /**
+   * Creates a named cache. Throws `CacheConfigurationError` for invalid options or a prefix that
+   * another cache of this service already uses.
+   */
+  createCache<V = unknown>(options: CacheOptions = {}): ResilientTwoLevelCache<V> {
+    this.#assertOpen()
+    const resolved = resolveCacheOptions(options, this.#options, this.#unnamedCount + 1)
+    if (this.#caches.has(resolved.name)) {
+      throw new CacheConfigurationError(
+        resolved.l2KeyPrefix === undefined ? 'name' : 'l2KeyPrefix',
+        `'${resolved.name}' is already used by another cache of this service`,
+      )
+    }
+    if (resolved.l2KeyPrefix === undefined) this.#unnamedCount++
+    const l1 = resolved.l1Enabled
+      ? getL1Backend(resolved.l1Backend)({
+          maxSize: resolved.l1MaxSize,
+          ttlMs: resolved.l1TtlMs,
+          clock: this.#clock,
+        })
+      : undefined
+    let guard: L2Guard | undefined
+    if (resolved.l2Enabled) {
+      guard = resolved.hasOwnBreaker
+        ? this.#createGuard(resolved.name, {
+            enabled: resolved.circuitBreakerEnabled,
+            threshold: resolved.circuitBreakerThreshold,
+            timeoutMs: resolved.circuitBreakerTimeoutMs,
+          })
+        : this.#getSharedGuard()
+    }
+    const cache = new ResilientTwoLevelCache<V>({
+      options: resolved,
+      l1,
+      guard,
+      codec: guard
+        ? createEntryCodec(resolved.serializer, { maxValueBytes: this.#options.maxValueBytes })
+        : undefined,
+      repairJournalMaxEntries: this.#options.repairJournalMaxEntries,
+      clock: this.#clock,
+      logger: this.#options.logger,
+    })
+    if (guard !== undefined) this.#disposers.push(guard.addRepairParticipant(cache))
+    this.#caches.set(resolved.name, cache as ResilientTwoLevelCache<unknown>)
+    return cache
+  }
+
+  /** The cache created under this name (its L2 key prefix), if any. */
+  getCache<V = unknown>(name: string): ResilientTwoLevelCache<V> | undefined {
+    return this.#caches.get(name) as ResilientTwoLevelCache<V> | undefined
+  }
+
+  /** Whether L2 answers a PING within `l2CommandTimeout`. Never rejects. */
+  async ping(): Promise<boolean> {
+    this.#assertOpen()
+    return this.#getSharedGuard().ping()
+  }
+
+  /** Service-wide statistics, synchronously and without I/O. */
+  getStats(): CacheServiceStats {
+    const options = this.#options
+    const caches: Record<string, CacheStats> = {}
+    for (const [name, cache] of this.#caches) caches[name] = cache.getStats()
+    const breaker = this.#sharedGuard?.breaker ?? this.#newBreaker()
+    return {
+      l2: {
+        backend: options.l2Backend,
+        status: this.#backend?.status ?? 'not_connected',
+        connected: this.#backend?.readiness() === 'ready',
+        ownsClient: options.l2Client === undefined,
+        circuitBreaker: breaker.stats(),
+      },
+      caches,
+      defaults: {
+        l1Backend: options.l1Backend,
+        serializer: options.serializer.name,
+        l2CommandTimeout: options.l2CommandTimeoutMs / 1000,
+        circuitBreakerEnabled: options.circuitBreakerEnabled,
+        circuitBreakerThreshold: options.circuitBreakerThreshold,
+        circuitBreakerTimeout: options.circuitBreakerTimeoutMs / 1000,
+      },
+    }
+  }
+
+  /**
+   * Closes the connections this service created (a passed-in `l2Client` stays open), stops its timers
+   * and listeners, and makes its caches reject further calls with code `E_CLOSED`. Flushes nothing.
+   * Idempotent; leaves nothing that keeps the process alive.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    for (const cache of this.#caches.values()) cache.markClosed()
+    for (const dispose of this.#disposers) dispose()
+    await Promise.all(this.#guards.map((guard) => guard.close()))
+    await this.#backend?.close()
+  }
+
+  #getBackend(): L2Backend {
+    this.#backend ??= getL2Backend(this.#options.l2Backend)({
+      config: this.#options,
+      logger: this.#options.logger,
+    })
+    return this.#backend
+  }
+
+  #getSharedGuard(): L2Guard {
+    this.#sharedGuard ??= this.#createGuard('service', {
+      enabled: this.#options.circuitBreakerEnabled,
+      threshold: this.#options.circuitBreakerThreshold,
+      timeoutMs: this.#options.circuitBreakerTimeoutMs,
+    })
+    return this.#sharedGuard
+  }
+
+  #newBreaker(settings?: { enabled: boolean; threshold: number; timeoutMs: number }): CircuitBreaker {
+    return new CircuitBreaker({
+      enabled: settings?.enabled ?? this.#options.circuitBreakerEnabled,
+      threshold: settings?.threshold ?? this.#options.circuitBreakerThreshold,
+      timeoutMs: settings?.timeoutMs ?? this.#options.circuitBreakerTimeoutMs,
+      clock: this.#clock,
+    })
+  }
+
+  #createGuard(
+    breakerName: string,
+    settings: { enabled: boolean; threshold: number; timeoutMs: number },
+  ): L2Guard {
+    const breaker = this.#newBreaker(settings)
+    const logger = this.#options.logger
+    this.#disposers.push(
+      breaker.onStateChange((state, previous) => {
+        const event: BreakerEvent = { breaker: breakerName, state, previous }
+        if (state === 'open') {
+          logger.warn(
+            { ...event, timeout: breaker.timeoutMs / 1000 },
+            'L2 circuit breaker opened: serving from L1',
+          )
+        } else if (state === 'closed') {
+          logger.info({ ...event }, 'L2 circuit breaker closed: L2 is back')
+        } else {
+          logger.info({ ...event }, 'L2 circuit breaker half-open: probing L2')
+        }
+        try {
+          this.emit(`breaker:${state === 'closed' ? 'close' : state}`, event)
+        } catch (error) {
+          // A throwing listener must not turn an L2 outage into an exception in a cache call.
+          logger.error({ ...event, error: (error as Error).message }, 'A breaker event listener threw')
+        }
+      }),
+    )
+    const guard = new L2Guard(this.#getBackend(), breaker, this.#options.l2CommandTimeoutMs, logger)
+    this.#guards.push(guard)
+    return guard
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new CacheError('This CacheService is closed', { code: 'E_CLOSED' })
+  }
+}
