@@ -163,3 +163,18 @@ describe('outages', () => {
     expect(await reader.get('k')).not.toBe('old')
   })
 })
+
+describe('backends', () => {
+  it('runs a cache on the valkey backend (iovalkey) end to end', async () => {
+    const server = await startServer()
+    const a = openService({ l2Backend: 'valkey', l2Url: server.url }).createCache({ l2KeyPrefix: 'vk' })
+    const b = openService({ l2Backend: 'redis', l2Url: server.url }).createCache({ l2KeyPrefix: 'vk' })
+    await a.set('k', { via: 'iovalkey' })
+    expect(await b.get('k')).toEqual({ via: 'iovalkey' })
+    expect(a.getStats().l2.backend).toBe('valkey')
+  })
+
+  it('rejects an unknown backend name at construction, naming the option', () => {
+    expect(() => openService({ l2Backend: 'memcached' })).toThrow(/l2Backend.*memcached/)
+  })
+})
