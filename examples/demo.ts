@@ -117,7 +117,9 @@ async function main(): Promise<void> {
       }
       say(`   pending repairs on A: ${usersA.getStats().l2.pendingRepairs}`)
       say(`   instance B reads user_2 (deleted by A during the outage): ${await usersB.get('user_2')}`)
-      say('   (B still had user_2 in its L1: dropping L1 copies after an outage comes with the invalidation bus)')
+      say(
+        '   (B still had user_2 in its L1: dropping L1 copies after an outage comes with the invalidation bus)',
+      )
       await usersA.set('user_3', { id: 3, name: 'Katherine Johnson' })
       say(`   instance B reads user_3 written after recovery: ${JSON.stringify(await usersB.get('user_3'))}`)
     } else if (!l2Enabled) {
