@@ -16,10 +16,10 @@ import type { L2Backend } from '../l2/l2-backend.js'
 
 /** The parts of a test runner the suites use. */
 export interface ConformanceTestApi {
-  describe(name: string, body: () => void): void
-  it(name: string, body: () => unknown): void
+  describe(name: string, body: () => void): unknown
+  it(name: string, body: () => void | Promise<void>): unknown
   /** Needed by the L2 suite to close each backend it created. */
-  afterEach?(body: () => unknown): void
+  afterEach?(body: () => void | Promise<void>): unknown
 }
 
 /** A clock the L1 suite moves by hand. */
