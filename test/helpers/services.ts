@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll } from 'vitest'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 import { CacheService, type CacheServiceInternals } from '../../src/index.js'
 import { silentLogger } from '../../src/logger.js'
@@ -47,4 +48,20 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/**
+ * A plain ioredis client on the file's server, on an emptied database before each test: for looking
+ * at and tampering with what the cache wrote. Read `.client` inside tests.
+ */
+export function useRawClient(redis: { readonly server: RedisServer }): { readonly client: Redis } {
+  const holder = {} as { client: Redis }
+  beforeEach(async () => {
+    holder.client = new Redis(redis.server.url)
+    await holder.client.flushdb()
+  })
+  afterEach(async () => {
+    await holder.client.quit()
+  })
+  return holder
 }

@@ -1,21 +1,11 @@
-import { Redis } from 'ioredis'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isCacheSerializationError } from '../../src/index.js'
 import { FakeClock } from '../helpers/fake-clock.js'
-import { useRedisServer, useServices } from '../helpers/services.js'
+import { useRawClient, useRedisServer, useServices } from '../helpers/services.js'
 
 const redis = useRedisServer()
 const openService = useServices()
-let raw: Redis
-
-beforeEach(async () => {
-  raw = new Redis(redis.server.url)
-  await raw.flushdb()
-})
-
-afterEach(async () => {
-  await raw.quit()
-})
+const rawClient = useRawClient(redis)
 
 describe('get and set', () => {
   it('writes through to L2 and reads back from another instance', async () => {
@@ -23,7 +13,7 @@ describe('get and set', () => {
     const b = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'users', l1Enabled: true })
     await a.set('user_1', { name: 'Ada' })
     expect(await b.get('user_1')).toEqual({ name: 'Ada' })
-    expect(await raw.exists('users::user_1')).toBe(1)
+    expect(await rawClient.client.exists('users::user_1')).toBe(1)
   })
 
   it('returns undefined for a missing key and counts the miss in both levels', async () => {
@@ -51,7 +41,7 @@ describe('get and set', () => {
     const reader = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'p', l1Enabled: true })
     await writer.set('k', 'v')
     expect(await reader.get('k')).toBe('v')
-    await raw.del('p::k')
+    await rawClient.client.del('p::k')
     expect(await reader.get('k')).toBe('v')
     const stats = reader.getStats()
     expect(stats.l2.hits).toBe(1)
@@ -85,7 +75,7 @@ describe('get and set', () => {
   it('applies a per-call ttl to L2', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 't', l2Ttl: 3600 })
     await cache.set('k', 1, { ttl: '90s' })
-    const pttl = await raw.pttl('t::k')
+    const pttl = await rawClient.client.pttl('t::k')
     expect(pttl).toBeGreaterThan(85_000)
     expect(pttl).toBeLessThanOrEqual(90_000)
   })
@@ -126,7 +116,7 @@ describe('bad input', () => {
     })
     const error = await cache.set('k', undefined).catch((e: unknown) => e)
     expect(isCacheSerializationError(error)).toBe(true)
-    expect(await raw.exists('bad::k')).toBe(0)
+    expect(await rawClient.client.exists('bad::k')).toBe(0)
     expect(cache.getStats().l1.size).toBe(0)
   })
 
@@ -139,7 +129,7 @@ describe('bad input', () => {
       const error = await cache.set('fn', { run: () => 1 }).catch((e: unknown) => e)
       expect(isCacheSerializationError(error)).toBe(true)
     }
-    expect(await raw.exists('bad::fn')).toBe(0)
+    expect(await rawClient.client.exists('bad::fn')).toBe(0)
     expect(cache.getStats().l1.size).toBe(0)
     const stats = cache.getStats().l2
     expect(stats.circuitBreaker.state).toBe('closed')
@@ -151,7 +141,7 @@ describe('bad input', () => {
       l2KeyPrefix: 'big',
     })
     await expect(cache.set('k', 'x'.repeat(2000))).rejects.toThrow(/maxValueBytes/)
-    expect(await raw.exists('big::k')).toBe(0)
+    expect(await rawClient.client.exists('big::k')).toBe(0)
   })
 
   it.each([[''], [undefined], [42], [null]])('rejects key %j with a TypeError', async (key) => {
@@ -178,7 +168,7 @@ describe('undecodable L2 entries', () => {
       l2KeyPrefix: 'corrupt',
       l1Enabled: true,
     })
-    await raw.set('corrupt::k', bytes)
+    await rawClient.client.set('corrupt::k', bytes)
     expect(await cache.get('k')).toBeUndefined()
     const stats = cache.getStats().l2
     expect(stats.corruptEntries).toBe(1)
@@ -186,7 +176,7 @@ describe('undecodable L2 entries', () => {
     expect(stats.errors).toBe(0)
     expect(stats.circuitBreaker.state).toBe('closed')
     expect(cache.getStats().l1.size).toBe(0)
-    await expect.poll(() => raw.exists('corrupt::k')).toBe(0)
+    await expect.poll(() => rawClient.client.exists('corrupt::k')).toBe(0)
   })
 
   it('treats an entry written with another serializer as a counted miss', async () => {
@@ -225,7 +215,7 @@ describe('setIfNotExist', () => {
   it('applies the per-call ttl', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'nx' })
     await cache.setIfNotExist('k', 1, { ttl: '30s' })
-    expect(await raw.pttl('nx::k')).toBeLessThanOrEqual(30_000)
+    expect(await rawClient.client.pttl('nx::k')).toBeLessThanOrEqual(30_000)
   })
 })
 
@@ -235,7 +225,7 @@ describe('delete', () => {
     await a.set('k', 1)
     expect(await a.delete('k')).toBe(true)
     expect(await a.get('k')).toBeUndefined()
-    expect(await raw.exists('d::k')).toBe(0)
+    expect(await rawClient.client.exists('d::k')).toBe(0)
     expect(await a.delete('k')).toBe(false)
   })
 })

@@ -1,19 +1,9 @@
-import { Redis } from 'ioredis'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { useRedisServer, useServices } from '../helpers/services.js'
+import { describe, expect, it } from 'vitest'
+import { useRawClient, useRedisServer, useServices } from '../helpers/services.js'
 
 const redis = useRedisServer()
 const openService = useServices()
-let raw: Redis
-
-beforeEach(async () => {
-  raw = new Redis(redis.server.url)
-  await raw.flushdb()
-})
-
-afterEach(async () => {
-  await raw.quit()
-})
+const rawClient = useRawClient(redis)
 
 describe('prefix isolation', () => {
   it("keeps key 'b::x' of cache 'a' apart from key 'x' of cache 'a:b'", async () => {
@@ -24,7 +14,7 @@ describe('prefix isolation', () => {
     await ab.set('x', 'from a:b')
     expect(await a.get('b::x')).toBe('from a')
     expect(await ab.get('x')).toBe('from a:b')
-    expect((await raw.keys('*')).sort()).toEqual(['a::b::x', 'a:b::x'])
+    expect((await rawClient.client.keys('*')).sort()).toEqual(['a::b::x', 'a:b::x'])
   })
 
   it("clears cache 'a' without touching cache 'a:b' or 'ab'", async () => {
@@ -76,16 +66,16 @@ describe('clear', () => {
     const result = await cache.clear()
     expect(result).toMatchObject({ l1ItemsRemoved: 2, l2ItemsRemoved: 3, l2Cleared: true })
     expect(typeof result.timestamp).toBe('number')
-    expect(await raw.dbsize()).toBe(0)
+    expect(await rawClient.client.dbsize()).toBe(0)
   })
 
   it('clears more keys than one SCAN page holds', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'many' })
-    const pipeline = raw.pipeline()
+    const pipeline = rawClient.client.pipeline()
     for (let i = 0; i < 3500; i++) pipeline.set(`many::${i}`, 'x')
     await pipeline.exec()
     expect((await cache.clear()).l2ItemsRemoved).toBe(3500)
-    expect(await raw.dbsize()).toBe(0)
+    expect(await rawClient.client.dbsize()).toBe(0)
   })
 })
 

@@ -1,36 +1,12 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runTsScript } from '../helpers/run-script.js'
 import { useRedisServer } from '../helpers/services.js'
 
 const redis = useRedisServer()
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url))
-
-/** Runs an example in its own process; resolves its exit code, or 'hung' if it is still alive after 20 s. */
-function runExample(
-  path: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | 'hung'; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsx, path], { cwd: root, env: { ...process.env, ...env } })
-    let output = ''
-    child.stdout.on('data', (chunk) => (output += chunk))
-    child.stderr.on('data', (chunk) => (output += chunk))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      resolve({ code: 'hung', output })
-    }, 20_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? -1, output })
-    })
-  })
-}
 
 describe('examples', () => {
   it('basic-usage.ts runs against CACHE_REDIS_URL and exits by itself', { timeout: 30_000 }, async () => {
-    const result = await runExample('examples/basic-usage.ts', { CACHE_REDIS_URL: redis.server.url })
+    const result = await runTsScript('examples/basic-usage.ts', { CACHE_REDIS_URL: redis.server.url })
     expect(result.output).toContain(`L2: the Redis at CACHE_REDIS_URL (${redis.server.url})`)
     expect(result.output).toContain('getUser(1) -> Ada (database queries so far: 1, served by the cache)')
     expect(result.output).toContain('users.listKeys(\'user_\') -> ["user_1","user_2"]')

@@ -6,19 +6,9 @@ import type {
   CacheOptions,
   ResolvedServiceOptions,
 } from '../../src/config/options.js'
-import { type CacheConfigurationError, isCacheConfigurationError } from '../../src/errors.js'
 import { silentLogger } from '../../src/logger.js'
 import { getSerializer } from '../../src/serializers/registry.js'
-
-function configError(run: () => unknown): CacheConfigurationError {
-  try {
-    run()
-  } catch (error) {
-    if (isCacheConfigurationError(error)) return error
-    throw error
-  }
-  throw new Error('expected a CacheConfigurationError, nothing was thrown')
-}
+import { configError } from '../helpers/config-error.js'
 
 function serviceOptions(options: CacheFactoryConfigOptions = {}): ResolvedServiceOptions {
   return new CacheFactoryConfig({ logger: silentLogger, ...options }).resolved

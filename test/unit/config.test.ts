@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { CacheFactoryConfig } from '../../src/config/factory-config.js'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
-import { type CacheConfigurationError, isCacheConfigurationError } from '../../src/errors.js'
 import { consoleLogger, type Logger, silentLogger } from '../../src/logger.js'
 import { getSerializer } from '../../src/serializers/registry.js'
 import type { Serializer } from '../../src/serializers/serializer.js'
-
-function configError(run: () => unknown): CacheConfigurationError {
-  try {
-    run()
-  } catch (error) {
-    if (isCacheConfigurationError(error)) return error
-    throw error
-  }
-  throw new Error('expected a CacheConfigurationError, nothing was thrown')
-}
+import { configError } from '../helpers/config-error.js'
 
 /** Builds a config from options the type system would refuse, as JavaScript callers can. */
 function build(options: Record<string, unknown>): CacheFactoryConfig {

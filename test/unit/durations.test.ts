@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseDurationMs } from '../../src/config/durations.js'
-import { type CacheConfigurationError, isCacheConfigurationError } from '../../src/errors.js'
-
-function configError(run: () => unknown): CacheConfigurationError {
-  try {
-    run()
-  } catch (error) {
-    if (isCacheConfigurationError(error)) return error
-    throw error
-  }
-  throw new Error('expected a CacheConfigurationError, nothing was thrown')
-}
+import { configError } from '../helpers/config-error.js'
 
 describe('parseDurationMs', () => {
   it.each([

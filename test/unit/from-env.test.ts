@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CACHE_ENV_KEYS, type CacheEnvSource, CacheFactoryConfig } from '../../src/config/factory-config.js'
 import type { CacheFactoryConfigOptions, ResolvedServiceOptions } from '../../src/config/options.js'
-import { type CacheConfigurationError, isCacheConfigurationError } from '../../src/errors.js'
 import { silentLogger } from '../../src/logger.js'
 import { getSerializer } from '../../src/serializers/registry.js'
-
-function configError(run: () => unknown): CacheConfigurationError {
-  try {
-    run()
-  } catch (error) {
-    if (isCacheConfigurationError(error)) return error
-    throw error
-  }
-  throw new Error('expected a CacheConfigurationError, nothing was thrown')
-}
+import { configError } from '../helpers/config-error.js'
 
 const fromEnv = (env: CacheEnvSource, overrides?: CacheFactoryConfigOptions): CacheFactoryConfig =>
   CacheFactoryConfig.fromEnv(env, overrides)
