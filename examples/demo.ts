@@ -116,7 +116,9 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
       say(`   pending repairs on A: ${usersA.getStats().l2.pendingRepairs}`)
-      say(`   instance B reads user_2 (deleted by A during the outage): ${await usersB.get('user_2')}`)
+      say(
+        `   instance B reads user_2 (deleted by A during the outage): ${JSON.stringify(await usersB.get('user_2'))}`,
+      )
       say(
         '   (B still had user_2 in its L1: dropping L1 copies after an outage comes with the invalidation bus)',
       )
