@@ -1,6 +1,7 @@
 import type { Options, Packr } from 'msgpackr'
 import { CacheSerializationError } from '../errors.js'
 import { loadOptionalPeer } from '../optional-peer.js'
+import { rejectUnencodableTopLevel } from './reject-unencodable.js'
 import type { Serializer } from './serializer.js'
 
 /**
@@ -60,11 +61,7 @@ export const msgpackSerializer: Serializer = {
   name: 'msgpack',
 
   encode(value: unknown): Uint8Array {
-    const type = typeof value
-    // msgpackr writes these at the top level as MessagePack's `undefined` extension without complaint.
-    if (type === 'undefined' || type === 'function' || type === 'symbol') {
-      throw new CacheSerializationError(`msgpack serializer cannot encode a value of type ${type}`)
-    }
+    rejectUnencodableTopLevel(value, 'msgpack')
     const encoder = getPackr('serializer')
     try {
       return encoder.pack(value)

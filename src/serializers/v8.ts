@@ -1,5 +1,6 @@
 import { DefaultDeserializer, serialize } from 'node:v8'
 import { CacheSerializationError } from '../errors.js'
+import { rejectUnencodableTopLevel } from './reject-unencodable.js'
 import type { Serializer } from './serializer.js'
 
 type HostObjectReader = (this: DefaultDeserializer) => ArrayBufferView
@@ -39,12 +40,7 @@ export const v8Serializer: Serializer = {
   name: 'v8',
 
   encode(value: unknown): Uint8Array {
-    const type = typeof value
-    // v8 encodes a top-level undefined without complaint, but the cache must never store it: reading
-    // `undefined` means "miss".
-    if (type === 'undefined' || type === 'function' || type === 'symbol') {
-      throw new CacheSerializationError(`v8 serializer cannot encode a value of type ${type}`)
-    }
+    rejectUnencodableTopLevel(value, 'v8')
     try {
       return serialize(value)
     } catch (error) {
