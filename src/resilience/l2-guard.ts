@@ -65,6 +65,7 @@ export class L2Guard {
   #probeTimer: NodeJS.Timeout | undefined
   /** Set when L1 may hold entries that others invalidated while this process could not hear of it. */
   #pendingResync: ResyncReason | undefined
+  #unansweredProbe = false
   /** Whether the connection has been ready before: a later `ready` event is then a reconnection. */
   #wasReady: boolean
   #closed = false
@@ -181,6 +182,34 @@ export class L2Guard {
     })
   }
 
+  /**
+   * One probe PING within the timeout. A probe that timed out may still be waiting on the socket (a
+   * hung server): no new one is sent until it is answered, so probes never pile up on the wire, and
+   * its late answer starts recovery at once instead of at the next interval.
+   */
+  async #probe(): Promise<boolean> {
+    if (this.#unansweredProbe) return false
+    try {
+      await this.#execute('ping', (backend) => {
+        const ping = backend.ping()
+        this.#unansweredProbe = true
+        ping.then(
+          () => {
+            this.#unansweredProbe = false
+            if (this.breaker.state === 'open') this.#startRecovery(true)
+          },
+          () => {
+            this.#unansweredProbe = false
+          },
+        )
+        return ping
+      })
+      return true
+    } catch {
+      return false
+    }
+  }
+
   #hasPendingRepairs(): boolean {
     for (const participant of this.#participants) if (participant.hasPendingRepairs()) return true
     return false
@@ -235,14 +264,16 @@ export class L2Guard {
     if (breaker.state === 'open' && !breaker.isProbeDue()) {
       // Before the timeout, only a PING that succeeds ends the open period; a failed one changes
       // nothing (no half-open flapping, no log line every interval while L2 stays away).
-      if (!early || !(await this.ping()) || this.#closed) return
+      if (!early || !(await this.#probe()) || this.#closed) return
       breaker.allowEarlyProbe()
       answered = true
     }
     const probing = breaker.tryStartProbe()
     if (!probing && (!breaker.allowsRequest() || !this.#hasPendingRepairs())) return
     try {
-      if (probing && !answered) await this.#execute('ping', (backend) => backend.ping())
+      if (probing && !answered && !(await this.#probe())) {
+        throw new CacheConnectionError('L2 did not answer the probe')
+      }
       for (const participant of this.#participants) {
         if (participant.hasPendingRepairs()) await participant.repair(this.#execute)
       }
