@@ -1,6 +1,6 @@
 # Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers).
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis build typecheck lint test check demo
+.PHONY: install-dev redis build typecheck lint test check demo chaos
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -32,3 +32,7 @@ check: install-dev redis
 demo: install-dev
 	-./scripts/ensure-redis-server.sh
 	npm run demo
+
+# The fault-injection report (real redis-server processes; prints a table, takes about 30 s).
+chaos: install-dev redis
+	npm run chaos

@@ -218,11 +218,7 @@ export async function killedAndRestarted(
     for (let index = 0; index < KEYS; index++) await write(keyName(index), false)
     for (let index = 0; index < KEYS; index++) await reader.get(keyName(index))
     await probe.set('beacon', { key: 'beacon', seq: 0 })
-    const raw = new Redis(server.url)
-    // It reconnects through the outage like the services do; its failures are expected, not news.
-    raw.on('error', () => undefined)
-    cleanup.push(() => raw.quit())
-    const beaconBytes = await raw.getBuffer('probe::beacon')
+    const beaconBytes = await withRawClient(server, (raw) => raw.getBuffer('probe::beacon'))
 
     let readerRecoveredAt = Number.POSITIVE_INFINITY
     let faultStartedAt = Number.POSITIVE_INFINITY
@@ -260,7 +256,7 @@ export async function killedAndRestarted(
     await server.restart()
     recovery.serverBack()
     // An empty server: put the probe's entry back, as a warm replica would have it.
-    if (beaconBytes !== null) await raw.set('probe::beacon', beaconBytes)
+    if (beaconBytes !== null) await withRawClient(server, (raw) => raw.set('probe::beacon', beaconBytes))
     recorder.enter('after')
     const recovered = await until(
       () =>
@@ -278,7 +274,9 @@ export async function killedAndRestarted(
       if (ledger.isStale(key, await recorder.time('get', () => reader.get(key)), startedAt)) staleReads++
       if (ledger.isStale(key, await recorder.time('get', () => writer.get(key)), startedAt)) staleReads++
     }
-    const keysLeftInL2 = changed.length === 0 ? 0 : await raw.exists(...changed.map((key) => `users::${key}`))
+    const keysLeftInL2 = await withRawClient(server, (raw) =>
+      raw.exists(...changed.map((key) => `users::${key}`)),
+    )
     return report(`Redis ${stop === 'kill' ? 'killed (SIGKILL)' : 'shut down'}, restarted empty`, recorder, {
       staleReads,
       recoveryMs: recovery.ms,
@@ -438,9 +436,9 @@ export async function downAtStartup(options: ScenarioOptions = {}): Promise<Scen
     await delay(AFTER_MS)
     await load.stop()
 
-    const raw = new Redis(server.url)
-    cleanup.push(() => raw.quit())
-    const keysLeftInL2 = await raw.exists(...changed.map((key) => `users::${key}`))
+    const keysLeftInL2 = await withRawClient(server, (raw) =>
+      raw.exists(...changed.map((key) => `users::${key}`)),
+    )
     await users.set('after-recovery', { key: 'after-recovery', seq: 0 })
     return report('Redis down at start-up, up later', recorder, {
       staleReads,
@@ -449,7 +447,7 @@ export async function downAtStartup(options: ScenarioOptions = {}): Promise<Scen
         recovered,
         repaired: users.getStats().l2.repairs > 0,
         keysLeftInL2,
-        writeReachedL2: (await raw.exists('users::after-recovery')) === 1,
+        writeReachedL2: (await withRawClient(server, (raw) => raw.exists('users::after-recovery'))) === 1,
       },
     })
   })
@@ -517,6 +515,19 @@ export async function slowRedis(options: ScenarioOptions = {}): Promise<Scenario
       },
     })
   })
+}
+
+/**
+ * Runs `body` with a plain client connected now. A fresh one each time: a client kept across an
+ * outage would reconnect on its own backoff (up to 2 s) and make the scenario measure that.
+ */
+async function withRawClient<T>(server: RedisServer, body: (raw: Redis) => Promise<T>): Promise<T> {
+  const raw = new Redis(server.url)
+  try {
+    return await body(raw)
+  } finally {
+    await raw.quit()
+  }
 }
 
 /** Counts ordinary L2 commands started while the service's breaker is open (probes excluded). */
