@@ -1,19 +1,22 @@
 import type { Clock } from './clock.js'
 import { parseDurationMs } from './config/durations.js'
-import type { Duration, ResolvedCacheOptions } from './config/options.js'
+import type { Duration, InvalidationMode, ResolvedCacheOptions } from './config/options.js'
 import { CacheError, CacheSerializationError } from './errors.js'
-import type { CacheEventSink } from './events.js'
+import type { CacheEventSink, ResyncReason } from './events.js'
 import { InflightReads } from './inflight-reads.js'
+import type { InvalidationBus, InvalidationReceiver } from './invalidation/invalidation-bus.js'
+import { InvalidationPublisher } from './invalidation/invalidation-publisher.js'
 import { assertValidKey, escapeGlob, KEY_SEPARATOR } from './keys.js'
 import type { L1Backend } from './l1/l1-backend.js'
+import type { L2Backend } from './l2/l2-backend.js'
 import type { Logger } from './logger.js'
 import { type CircuitBreakerStats, idleCircuitBreakerStats } from './resilience/circuit-breaker.js'
 import {
   L2_FAILED,
   type L2Executor,
+  type L2FailureCounters,
   type L2Guard,
   type RepairParticipant,
-  type ResyncReason,
 } from './resilience/l2-guard.js'
 import { RepairJournal } from './resilience/repair-journal.js'
 import { type EntryCodec, EntryDecodeError } from './serializers/entry-codec.js'
@@ -80,6 +83,17 @@ export interface CacheStats {
     /** Journal replays completed after outages. */
     repairs: number
   }
+  invalidation: {
+    /** The mode in force (`none` when the cache has no L2, or the backend cannot carry the mode). */
+    mode: InvalidationMode
+    /** Bus messages this cache published, and the keys they named. */
+    messagesSent: number
+    keysSent: number
+    /** Invalidations received from other instances (bus messages, or tracking reports). */
+    messagesReceived: number
+    /** L1 entries they dropped. */
+    keysInvalidated: number
+  }
 }
 
 /** What the service hands a cache it creates. */
@@ -94,6 +108,10 @@ export interface CacheParts {
   logger: Logger
   /** Where `repair` and `resync` events go (the service's emitter). */
   emit: CacheEventSink
+  /** The invalidation mode in force for this cache (resolved by the service). */
+  invalidation: InvalidationMode
+  /** The service's bus, when `invalidation` is `bus`. */
+  bus: InvalidationBus | undefined
 }
 
 /** How many keys one SCAN step asks for, and one UNLINK removes. */
@@ -111,7 +129,7 @@ const NULL_IN_L1: object = Object.freeze({ nullInL1: true })
  * Values in L1 are kept by reference: mutating an object returned by `get` changes what later `get`s
  * in this process return, unless the cache was created with `l1Clone: true`.
  */
-export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
+export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, InvalidationReceiver {
   /** The cache's name: its L2 key prefix, or `l1-<n>` for an unnamed L1-only cache. */
   readonly name: string
   readonly #options: ResolvedCacheOptions
@@ -126,6 +144,10 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
   /** `<l2KeyPrefix>::`, what every Redis key of this cache starts with. */
   readonly #keyPrefix: string
   readonly #keyPrefixBytes: number
+  readonly #invalidation: InvalidationMode
+  readonly #bus: InvalidationBus | undefined
+  readonly #publisher: InvalidationPublisher | undefined
+  readonly #invalidationCounters = { messagesReceived: 0, keysInvalidated: 0 }
   readonly #l1Counters = { hits: 0, misses: 0, resyncs: 0 }
   readonly #l2Counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
   #repairs = 0
@@ -144,6 +166,16 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
     this.#journal = new RepairJournal(parts.repairJournalMaxEntries)
     this.#keyPrefix = parts.options.l2KeyPrefix === undefined ? '' : parts.options.l2KeyPrefix + KEY_SEPARATOR
     this.#keyPrefixBytes = Buffer.byteLength(this.#keyPrefix)
+    this.#invalidation = parts.invalidation
+    const bus = parts.bus
+    const guard = parts.guard
+    if (parts.invalidation === 'bus' && bus !== undefined && guard !== undefined) {
+      this.#bus = bus
+      this.#publisher = new InvalidationPublisher(
+        async (keys) => (await this.#publishOnBus(guard.run.bind(guard), keys)) !== L2_FAILED,
+        (keys) => this.#journalUnannounced(keys),
+      )
+    }
   }
 
   /**
@@ -178,8 +210,12 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
     if (guard === undefined || encoded === undefined) return
     const fullKey = this.#keyPrefix + key
     const written = await guard.run('set', (l2) => l2.set(fullKey, encoded, ttlMs), this.#l2Counters)
-    if (written === L2_FAILED) this.#journal.recordKey(fullKey)
-    else this.#journal.forgetKey(fullKey)
+    if (written === L2_FAILED) {
+      this.#journal.recordKey(fullKey)
+    } else {
+      this.#journal.forgetKey(fullKey)
+      this.#publisher?.keyChanged(key)
+    }
   }
 
   /**
@@ -202,6 +238,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
         if (written === true) {
           this.#journal.forgetKey(fullKey)
           this.#writeL1(key, value, ttlMs)
+          this.#publisher?.keyChanged(key)
           return true
         }
         if (written === false) return false
@@ -226,6 +263,8 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
         this.#journal.recordKey(fullKey)
       } else {
         this.#journal.forgetKey(fullKey)
+        // Announced even when L2 had no copy: another instance's L1 may still hold one.
+        this.#publisher?.keyChanged(key)
         removed = count > 0
       }
     }
@@ -252,6 +291,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
         l2Cleared = true
         this.#journal.completeClear(plan)
         this.#journal.completeKeys(plan.keys)
+        this.#publisher?.cleared()
       } catch {
         this.#journal.recordClear()
       }
@@ -364,6 +404,12 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
         pendingRepairs: this.#journal.size,
         repairs: this.#repairs,
       },
+      invalidation: {
+        mode: this.#invalidation,
+        messagesSent: this.#publisher?.messagesSent ?? 0,
+        keysSent: this.#publisher?.keysSent ?? 0,
+        ...this.#invalidationCounters,
+      },
     }
   }
 
@@ -376,13 +422,21 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
   async repair(execute: L2Executor): Promise<void> {
     const startedAt = performance.now()
     const plan = this.#journal.plan()
+    // Each step is announced on the bus before it counts as done: other instances may hold the
+    // replaced values in L1. A failed announcement keeps the step in the journal.
     if (plan.clearPrefix) {
       await this.#unlinkPrefix(execute)
+      await this.#publishOnBus(execute, null)
       this.#journal.completeClear(plan)
     }
     for (let start = 0; start < plan.keys.length; start += UNLINK_BATCH) {
       const batch = plan.keys.slice(start, start + UNLINK_BATCH)
-      await execute('repair', (l2) => l2.delete(batch.map(([fullKey]) => fullKey)))
+      const fullKeys = batch.map(([fullKey]) => fullKey)
+      await execute('repair', (l2) => l2.delete(fullKeys))
+      await this.#publishOnBus(
+        execute,
+        fullKeys.map((fullKey) => fullKey.slice(this.#keyPrefix.length)),
+      )
       this.#journal.completeKeys(batch)
     }
     this.#repairs++
@@ -403,6 +457,8 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
    * the same key, and only the source of truth can tell which write is newer.
    */
   resync(reason: ResyncReason): void {
+    // With invalidation 'none' the application accepted up to l1Ttl of staleness; keep L1 warm.
+    if (this.#invalidation === 'none' && reason !== 'subscriber') return
     this.#inflight.invalidateAll()
     const l1 = this.#l1
     if (l1 === undefined) return
@@ -413,9 +469,60 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
     this.#emit('resync', event)
   }
 
+  /**
+   * @internal Another instance (bus) or program (tracking) changed these keys (every key for `null`):
+   * drop them from L1, and keep reads in flight from putting the old values back.
+   */
+  applyInvalidation(keys: readonly string[] | null): void {
+    this.#invalidationCounters.messagesReceived++
+    if (keys === null) {
+      this.#inflight.invalidateAll()
+      this.#invalidationCounters.keysInvalidated += this.#l1?.clear() ?? 0
+      return
+    }
+    for (const key of keys) {
+      this.#inflight.invalidate(key)
+      if (this.#l1?.delete(key)) this.#invalidationCounters.keysInvalidated++
+    }
+  }
+
+  /** @internal Sends the invalidations still waiting for the end of this tick (before close). */
+  async flushInvalidations(): Promise<void> {
+    await this.#publisher?.flush()
+    this.#publisher?.dispose()
+  }
+
   /** @internal Called by the service on close: later calls reject with code `E_CLOSED`. */
   markClosed(): void {
     this.#closed = true
+  }
+
+  /**
+   * Announces on the bus that `keys` (every key for `null`) changed, through `run` (the guard, or a
+   * repair's executor, which throws on failure). Does nothing without a bus.
+   */
+  async #publishOnBus<R>(
+    run: (
+      operation: string,
+      command: (l2: L2Backend) => Promise<void>,
+      counters: L2FailureCounters,
+    ) => Promise<R>,
+    keys: readonly string[] | null,
+  ): Promise<R | undefined> {
+    const bus = this.#bus
+    if (bus === undefined) return undefined
+    const message = bus.encode(this.name, keys)
+    return run(
+      'publish',
+      (l2) => (l2.publish as NonNullable<L2Backend['publish']>)(bus.channel, message),
+      this.#l2Counters,
+    )
+  }
+
+  /** A bus message that could not be sent: its keys are repaired (and announced) when L2 is back. */
+  #journalUnannounced(keys: readonly string[] | null): void {
+    if (keys === null) this.#journal.recordClear()
+    else for (const key of keys) this.#journal.recordKey(this.#keyPrefix + key)
   }
 
   async #readL2(key: string, guard: L2Guard): Promise<V | undefined> {

@@ -1,5 +1,10 @@
 import type { CircuitState } from './resilience/circuit-breaker.js'
-import type { ResyncReason } from './resilience/l2-guard.js'
+
+/**
+ * Why a cache dropped its L1: `breaker`, L2 was unreachable (an outage); `reconnect`, the connection was
+ * lost and made again; `subscriber`, the invalidation connection (bus or tracking) was.
+ */
+export type ResyncReason = 'breaker' | 'reconnect' | 'subscriber'
 
 /** Payload of the `breaker:open`, `breaker:half_open` and `breaker:close` events. */
 export interface BreakerEvent {
@@ -22,7 +27,6 @@ export interface RepairEvent {
 /** Payload of the `resync` event: a cache dropped its L1 because it may have missed invalidations. */
 export interface ResyncEvent {
   cache: string
-  /** `breaker`: after an outage; `reconnect`: the connection was lost and made again. */
   reason: ResyncReason
   l1ItemsDropped: number
 }

@@ -24,7 +24,7 @@ export {
   isCacheTimeoutError,
   isCircuitBreakerOpenError,
 } from './errors.js'
-export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent } from './events.js'
+export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent, ResyncReason } from './events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
 export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
@@ -38,6 +38,5 @@ export {
   type CircuitState,
   type CircuitStateListener,
 } from './resilience/circuit-breaker.js'
-export type { ResyncReason } from './resilience/l2-guard.js'
 export * from './serializers/index.js'
 export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './service.js'

@@ -3,11 +3,20 @@ import { type CacheStats, ResilientTwoLevelCache } from './cache.js'
 import { type Clock, systemClock } from './clock.js'
 import { resolveCacheOptions } from './config/cache-options.js'
 import { CacheFactoryConfig } from './config/factory-config.js'
-import type { CacheFactoryConfigOptions, CacheOptions, ResolvedServiceOptions } from './config/options.js'
+import type {
+  CacheFactoryConfigOptions,
+  CacheOptions,
+  InvalidationMode,
+  ResolvedCacheOptions,
+  ResolvedServiceOptions,
+} from './config/options.js'
 import { CacheConfigurationError, CacheError } from './errors.js'
 import type { BreakerEvent, CacheServiceEvents } from './events.js'
+import { InvalidationBus } from './invalidation/invalidation-bus.js'
+import { supportsTracking, trackCache } from './invalidation/tracking.js'
+import { KEY_SEPARATOR } from './keys.js'
 import { getL1Backend } from './l1/registry.js'
-import type { L2Backend } from './l2/l2-backend.js'
+import type { L2Backend, L2Subscription } from './l2/l2-backend.js'
 import { getL2Backend } from './l2/registry.js'
 import {
   CircuitBreaker,
@@ -60,8 +69,10 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
   readonly #caches = new Map<string, ResilientTwoLevelCache<unknown>>()
   readonly #guards: L2Guard[] = []
   readonly #disposers: Array<() => void> = []
+  readonly #subscriptions: L2Subscription[] = []
   #backend: L2Backend | undefined
   #sharedGuard: L2Guard | undefined
+  #bus: InvalidationBus | undefined
   #unnamedCount = 0
   #closing: Promise<void> | undefined
 
@@ -106,6 +117,8 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
           })
         : this.#getSharedGuard()
     }
+    const invalidation = this.#invalidationFor(resolved)
+    const bus = invalidation === 'bus' ? this.#getBus() : undefined
     const cache = new ResilientTwoLevelCache<V>({
       options: resolved,
       l1,
@@ -117,8 +130,18 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
       clock: this.#clock,
       logger: this.#options.logger,
       emit: this.#emitSafely,
+      invalidation,
+      bus,
     })
     if (guard !== undefined) this.#disposers.push(guard.addRepairParticipant(cache))
+    // Only a cache with an L1 has copies to drop; every cache with L2 announces its changes.
+    if (resolved.l1Enabled && resolved.l2KeyPrefix !== undefined) {
+      if (bus !== undefined) this.#disposers.push(bus.register(cache))
+      const backend = this.#getBackend()
+      if (invalidation === 'tracking' && supportsTracking(backend)) {
+        this.#subscriptions.push(trackCache(backend, cache, resolved.l2KeyPrefix + KEY_SEPARATOR))
+      }
+    }
     this.#caches.set(resolved.name, cache as ResilientTwoLevelCache<unknown>)
     return cache
   }
@@ -177,7 +200,11 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
 
   async #close(): Promise<void> {
     for (const cache of this.#caches.values()) cache.markClosed()
+    // What was written just before close is still announced to the other instances.
+    await Promise.all([...this.#caches.values()].map((cache) => cache.flushInvalidations()))
     for (const dispose of this.#disposers) dispose()
+    await Promise.all(this.#subscriptions.map((subscription) => subscription.close()))
+    await this.#bus?.close()
     await Promise.all(this.#guards.map((guard) => guard.close()))
     await this.#backend?.close()
   }
@@ -188,6 +215,30 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
       logger: this.#options.logger,
     })
     return this.#backend
+  }
+
+  /** The mode a cache really runs with: `none` without L2, or when the backend cannot carry its mode. */
+  #invalidationFor(resolved: ResolvedCacheOptions): InvalidationMode {
+    if (!resolved.l2Enabled || resolved.invalidation === 'none') return 'none'
+    const backend = this.#getBackend()
+    const supported =
+      resolved.invalidation === 'bus' ? InvalidationBus.supports(backend) : supportsTracking(backend)
+    if (supported) return resolved.invalidation
+    this.#options.logger.warn(
+      { cache: resolved.name, backend: backend.name, invalidation: resolved.invalidation },
+      "The L2 backend cannot carry this invalidation mode; running with invalidation 'none' (L1 staleness bounded by l1Ttl)",
+    )
+    return 'none'
+  }
+
+  #getBus(): InvalidationBus {
+    if (this.#bus === undefined) {
+      const backend = this.#getBackend()
+      if (!InvalidationBus.supports(backend))
+        throw new CacheError('The L2 backend cannot carry the invalidation bus')
+      this.#bus = new InvalidationBus(backend, this.#options.logger)
+    }
+    return this.#bus
   }
 
   #getSharedGuard(): L2Guard {

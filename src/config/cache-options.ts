@@ -5,6 +5,7 @@ import { parseDurationMs } from './durations.js'
 import {
   CACHE_DEFAULTS,
   type CacheOptions,
+  INVALIDATION_MODES,
   type ResolvedCacheOptions,
   type ResolvedServiceOptions,
 } from './options.js'
@@ -14,6 +15,7 @@ import {
   requireInteger,
   requireKeyPrefix,
   requireNonEmptyString,
+  requireOneOf,
   requireOptionsObject,
 } from './validate.js'
 
@@ -31,6 +33,7 @@ const CACHE_OPTION_NAMES = Object.keys({
   circuitBreakerEnabled: true,
   circuitBreakerThreshold: true,
   circuitBreakerTimeout: true,
+  invalidation: true,
 } satisfies Record<keyof CacheOptions, true>)
 
 /**
@@ -99,5 +102,9 @@ export function resolveCacheOptions(
         : parseDurationMs(breakerTimeout, 'circuitBreakerTimeout'),
     hasOwnBreaker:
       breakerEnabled !== undefined || breakerThreshold !== undefined || breakerTimeout !== undefined,
+    invalidation:
+      options.invalidation === undefined
+        ? service.invalidation
+        : requireOneOf(options.invalidation, 'invalidation', INVALIDATION_MODES),
   }
 }

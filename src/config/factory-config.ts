@@ -4,7 +4,12 @@ import { getL2Backend } from '../l2/registry.js'
 import { consoleLogger } from '../logger.js'
 import { resolveSerializer } from '../serializers/registry.js'
 import { parseDurationMs } from './durations.js'
-import { type CacheFactoryConfigOptions, type ResolvedServiceOptions, SERVICE_DEFAULTS } from './options.js'
+import {
+  type CacheFactoryConfigOptions,
+  INVALIDATION_MODES,
+  type ResolvedServiceOptions,
+  SERVICE_DEFAULTS,
+} from './options.js'
 import {
   describeValue,
   redactUrl,
@@ -13,6 +18,7 @@ import {
   requireInteger,
   requireLogger,
   requireNonEmptyString,
+  requireOneOf,
   requireOptionsObject,
   requireRedisUrl,
   requireSecret,
@@ -42,6 +48,7 @@ const SERVICE_OPTION_NAMES = Object.keys({
   circuitBreakerThreshold: true,
   circuitBreakerTimeout: true,
   circuitBreakerProbeInterval: true,
+  invalidation: true,
   maxValueBytes: true,
   repairJournalMaxEntries: true,
   logger: true,
@@ -126,6 +133,11 @@ export const CACHE_ENV_KEYS = {
     option: 'circuitBreakerProbeInterval',
     kind: 'duration',
     description: 'While the breaker is open, how often a PING checks whether L2 is back (0: off)',
+  },
+  CACHE_INVALIDATION: {
+    option: 'invalidation',
+    kind: 'string',
+    description: "How caches keep other instances' L1 coherent: 'bus', 'tracking' or 'none'",
   },
   CACHE_MAX_VALUE_BYTES: {
     option: 'maxValueBytes',
@@ -233,6 +245,7 @@ export class CacheFactoryConfig {
         label('circuitBreakerProbeInterval'),
         { allowZero: true },
       ),
+      invalidation: requireOneOf(merged.invalidation, label('invalidation'), INVALIDATION_MODES),
       maxValueBytes: requireInteger(merged.maxValueBytes, label('maxValueBytes'), 1),
       repairJournalMaxEntries: requireInteger(
         merged.repairJournalMaxEntries,

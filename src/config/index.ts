@@ -12,6 +12,8 @@ export {
   type CacheFactoryConfigOptions,
   type CacheOptions,
   type Duration,
+  INVALIDATION_MODES,
+  type InvalidationMode,
   type L1BackendName,
   type L2BackendName,
   type ResolvedCacheOptions,

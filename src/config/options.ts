@@ -12,6 +12,18 @@ export type L1BackendName = 'ttl' | 'lru' | (string & {})
 /** Names of the built-in L2 backends; custom ones are registered with `registerL2Backend()`. */
 export type L2BackendName = 'redis' | 'valkey' | (string & {})
 
+/**
+ * How a cache keeps the L1 copies of other instances coherent when it writes or deletes:
+ * - `bus`: publishes the changed keys on a Redis channel; every instance drops them from its L1;
+ * - `tracking`: Redis server-assisted client-side caching (`CLIENT TRACKING ... BCAST`), which also
+ *   reports writes made by other programs (a `redis-cli SET`, a service in another language);
+ * - `none`: nothing; another instance's L1 may serve an old value for up to `l1Ttl`.
+ */
+export type InvalidationMode = 'bus' | 'tracking' | 'none'
+
+/** Every {@link InvalidationMode}, for validation. */
+export const INVALIDATION_MODES: readonly InvalidationMode[] = ['bus', 'tracking', 'none']
+
 /** Options of a {@link CacheService}, as given to `new CacheFactoryConfig()` or `new CacheService()`. */
 export interface CacheFactoryConfigOptions {
   /** L2 backend. @default 'redis' */
@@ -61,6 +73,8 @@ export interface CacheFactoryConfigOptions {
    * @default 0.5 (seconds)
    */
   circuitBreakerProbeInterval?: Duration
+  /** How caches keep other instances' L1 coherent (each cache may override it). @default 'bus' */
+  invalidation?: InvalidationMode
   /** Largest encoded value (with its header) `set` accepts, in bytes. @default 8388608 (8 MiB) */
   maxValueBytes?: number
   /**
@@ -104,6 +118,8 @@ export interface CacheOptions {
   circuitBreakerThreshold?: number
   /** Override of the service's breaker timeout; gives this cache a breaker of its own. */
   circuitBreakerTimeout?: Duration
+  /** How this cache keeps other instances' L1 coherent. @default the service's `invalidation` */
+  invalidation?: InvalidationMode
 }
 
 /** Defaults of {@link CacheFactoryConfigOptions}, durations in seconds. */
@@ -121,6 +137,7 @@ export const SERVICE_DEFAULTS = {
   circuitBreakerThreshold: 5,
   circuitBreakerTimeout: 60,
   circuitBreakerProbeInterval: 0.5,
+  invalidation: 'bus',
   maxValueBytes: 8 * 1024 * 1024,
   repairJournalMaxEntries: 10_000,
 } as const
@@ -156,6 +173,7 @@ export interface ResolvedServiceOptions {
   circuitBreakerTimeoutMs: number
   /** 0 when the periodic probe is off. */
   circuitBreakerProbeIntervalMs: number
+  invalidation: InvalidationMode
   maxValueBytes: number
   repairJournalMaxEntries: number
   logger: Logger
@@ -180,4 +198,5 @@ export interface ResolvedCacheOptions {
   circuitBreakerTimeoutMs: number
   /** True when any breaker option was given for this cache: it then gets a breaker of its own. */
   hasOwnBreaker: boolean
+  invalidation: InvalidationMode
 }

@@ -4,6 +4,30 @@ import type { Logger } from '../logger.js'
 /** Whether an L2 backend can take a command now, is (re)connecting, or is known to be down. */
 export type L2Readiness = 'ready' | 'connecting' | 'down'
 
+/** What a channel subscription hears (see {@link L2Backend.subscribe}). */
+export interface L2ChannelListener {
+  /** One message published on the channel. */
+  message(payload: string): void
+  /**
+   * The subscriber connection was lost and is subscribed again: messages published meanwhile were
+   * missed. Called once the subscription is back in place, never for the first one.
+   */
+  resubscribed(): void
+}
+
+/** What server-assisted tracking reports (see {@link L2Backend.track}). */
+export interface L2TrackingListener {
+  /** Keys under a tracked prefix were changed by another client; `null`: the whole database was flushed. */
+  invalidated(keys: readonly string[] | null): void
+  /** Tracking was lost (a connection dropped) and is in place again: invalidations may have been missed. */
+  resubscribed(): void
+}
+
+/** A subscription or tracking registration; `close()` ends it. */
+export interface L2Subscription {
+  close(): Promise<void>
+}
+
 /**
  * A shared, remote cache store. Every call is async and may reject or hang: the cache bounds each
  * call with `l2CommandTimeout` and a circuit breaker, so a backend need not time out on its own.
@@ -37,6 +61,22 @@ export interface L2Backend {
   ping(): Promise<void>
   /** Releases what the backend created (a passed-in client is left open). Idempotent. */
   close(): Promise<void>
+  /**
+   * Optional, for `invalidation: 'bus'`: publishes a message on a channel; resolves when the server
+   * accepted it. Rejects like any command when the server cannot be reached.
+   */
+  publish?(channel: string, message: string): Promise<void>
+  /**
+   * Optional, for `invalidation: 'bus'`: delivers the channel's messages, on a connection of its own
+   * that is subscribed again after every reconnection. Never throws; trouble is retried and logged.
+   */
+  subscribe?(channel: string, listener: L2ChannelListener): L2Subscription
+  /**
+   * Optional, for `invalidation: 'tracking'`: asks the server to report every change, by any other
+   * client, of keys starting with `prefix` (Redis `CLIENT TRACKING ... BCAST PREFIX`), set up again
+   * after every reconnection. Changes made through this backend are not reported.
+   */
+  track?(prefix: string, listener: L2TrackingListener): L2Subscription
 }
 
 /** What an L2 factory is given. */

@@ -2,8 +2,17 @@ import type { ResolvedServiceOptions } from '../config/options.js'
 import { CacheConfigurationError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { loadOptionalPeer } from '../optional-peer.js'
-import type { L2Backend, L2BackendFactory, L2BackendOptions, L2Readiness } from './l2-backend.js'
+import type {
+  L2Backend,
+  L2BackendFactory,
+  L2BackendOptions,
+  L2ChannelListener,
+  L2Readiness,
+  L2Subscription,
+  L2TrackingListener,
+} from './l2-backend.js'
 import { isRedisLikeClient, type RedisLikeClient, type RedisLikeClientClass } from './redis-client.js'
+import { RedisSubscriber } from './redis-subscriber.js'
 
 /** Longest pause between two reconnection attempts: keeps recovery within a second of Redis returning. */
 const MAX_RECONNECT_DELAY_MS = 500
@@ -51,6 +60,8 @@ class RedisBackend implements L2Backend {
   readonly #detach: () => void
   #lastErrorLogAt = 0
   #closed = false
+  /** The connection for invalidations, opened by the first `subscribe` or `track`. */
+  #subscriber: { client: RedisLikeClient; subscriber: RedisSubscriber } | undefined
 
   constructor(name: string, client: RedisLikeClient, ownsClient: boolean, logger: Logger) {
     this.name = name
@@ -127,29 +138,40 @@ class RedisBackend implements L2Backend {
     await this.#client.ping()
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#client.publish(channel, message)
+  }
+
+  subscribe(channel: string, listener: L2ChannelListener): L2Subscription {
+    return this.#getSubscriber().subscribe(channel, listener)
+  }
+
+  track(prefix: string, listener: L2TrackingListener): L2Subscription {
+    return this.#getSubscriber().track(prefix, listener)
+  }
+
+  #getSubscriber(): RedisSubscriber {
+    if (this.#subscriber === undefined) {
+      // RESP2 (ioredis 6 speaks RESP3 by default and drops the tracking pushes RESP3 would bring), and
+      // no automatic resubscription: RedisSubscriber puts subscriptions back itself, then resyncs.
+      const client = this.#client.duplicate({ protocol: 2, autoResubscribe: false, lazyConnect: false })
+      client.on('error', (error: unknown) => this.#logConnectionError(error))
+      this.#subscriber = { client, subscriber: new RedisSubscriber(this.#client, client, this.#logger) }
+    }
+    return this.#subscriber.subscriber
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#readyListeners.clear()
-    if (!this.#ownsClient) {
-      this.#detach()
-      return
-    }
-    const client = this.#client
-    if (client.status === 'ready') {
-      let timer: NodeJS.Timeout | undefined
-      const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, QUIT_TIMEOUT_MS)
-      })
-      await Promise.race([client.quit().catch(() => undefined), timedOut])
-      clearTimeout(timer)
+    if (this.#subscriber !== undefined) {
+      // The subscriber connection is always ours, also around a passed-in client.
+      await this.#subscriber.subscriber.close()
+      await closeClient(this.#subscriber.client)
     }
     this.#detach()
-    // Commands of a connection still being made fail as it closes; ioredis reports that as an 'error'
-    // event, which must not reach the console as "unhandled" once we have let the client go.
-    client.on('error', ignoreError)
-    // disconnect() also stops a pending reconnection timer; it is a no-op on an ended client.
-    client.disconnect()
+    if (this.#ownsClient) await closeClient(this.#client)
   }
 
   #logConnectionError(error: unknown): void {
@@ -164,6 +186,23 @@ class RedisBackend implements L2Backend {
 }
 
 const ignoreError = (): void => {}
+
+/** QUITs a client we created (bounded), then drops its socket and any reconnection timer. */
+async function closeClient(client: RedisLikeClient): Promise<void> {
+  if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, QUIT_TIMEOUT_MS)
+    })
+    await Promise.race([client.quit().catch(() => undefined), timedOut])
+    clearTimeout(timer)
+  }
+  // Commands of a connection still being made fail as it closes; ioredis reports that as an 'error'
+  // event, which must not reach the console as "unhandled" once we have let the client go.
+  client.on('error', ignoreError)
+  // disconnect() also stops a pending reconnection timer; it is a no-op on an ended client.
+  client.disconnect()
+}
 
 /** ioredis sends a `Uint8Array` that is not a Buffer as its `toString()`: hand it a Buffer view. */
 function asBuffer(bytes: Uint8Array): Buffer {

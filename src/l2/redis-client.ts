@@ -18,6 +18,11 @@ export interface RedisLikeClient {
     n: number,
   ): Promise<[string, string[]]>
   ping(): Promise<string>
+  publish(channel: string, message: string): Promise<number>
+  subscribe(...channels: string[]): Promise<unknown>
+  client(subcommand: string, ...args: string[]): Promise<unknown>
+  /** A new client with the same connection options, plus `overrides`. */
+  duplicate(overrides?: Record<string, unknown>): RedisLikeClient
   connect(): Promise<void>
   quit(): Promise<unknown>
   disconnect(): void

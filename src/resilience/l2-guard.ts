@@ -16,8 +16,7 @@ export interface L2FailureCounters {
 /** Runs one L2 command within the timeout; throws on failure. Given to repairs. */
 export type L2Executor = <T>(operation: string, command: (backend: L2Backend) => Promise<T>) => Promise<T>
 
-/** Why L1 is resynced: the breaker was open (an outage), or the connection was lost and made again. */
-export type ResyncReason = 'breaker' | 'reconnect'
+import type { ResyncReason } from '../events.js'
 
 /** A cache the guard repairs and resyncs before L2 is trusted again. */
 export interface RepairParticipant {
