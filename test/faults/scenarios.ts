@@ -454,7 +454,7 @@ export async function downAtStartup(options: ScenarioOptions = {}): Promise<Scen
 }
 
 /**
- * Redis answers slowly through the proxy: first with a round trip below `l2CommandTimeout` (every
+ * Redis answers slowly through the proxy: first with a round trip of half `l2CommandTimeout` (every
  * call must succeed), then above it (calls are cut at the timeout and the breaker opens), then fast
  * again. Facts: `timeoutsBelow` (must be 0), `wrongReadsBelow` (must be 0), `breakerOpenedAbove`.
  * Latencies are of the "above" phase.
@@ -486,9 +486,10 @@ export async function slowRedis(options: ScenarioOptions = {}): Promise<Scenario
       if (window === 'after') recovery.onRead(value !== undefined)
     })
 
-    // Each way: 35% of the timeout (a round trip of 70%), then 75% (150%).
+    // Each way: 25% of the timeout (a round trip of 50%, leaving room for a loaded machine's jitter),
+    // then 75% (150%).
     recorder.enter('below')
-    proxy.latencyMs = commandTimeoutMs * 0.35
+    proxy.latencyMs = commandTimeoutMs * 0.25
     await delay(options.faultMs ?? 1500)
     const timeoutsBelow = cache.getStats().l2.timeouts
     const breakerOpenedBelow = cache.getStats().l2.circuitBreaker.state !== 'closed'
@@ -502,7 +503,7 @@ export async function slowRedis(options: ScenarioOptions = {}): Promise<Scenario
     await until(() => recovery.ms !== undefined)
     await load.stop()
     const below = recorder.latency('below', 'get')
-    return report('Redis slow (round trip 0.7x, then 1.5x the timeout)', recorder, {
+    return report('Redis slow (round trip 0.5x, then 1.5x the timeout)', recorder, {
       recoveryMs: recovery.ms,
       facts: {
         timeoutsBelow,

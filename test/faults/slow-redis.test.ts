@@ -10,9 +10,9 @@ describe('Redis slow through the proxy', () => {
     const { facts } = report
 
     expect(report.threw, String(report.errors)).toBe(0)
-    // Round trip at 70% of the timeout: slow, but every read answered from L2, none timed out.
+    // Round trip at 50% of the timeout: slow, but every read answered from L2, none timed out.
     expect(facts.readsBelow).toBeGreaterThan(0)
-    expect(facts.p50BelowMs).toBeGreaterThan(COMMAND_TIMEOUT_MS * 0.5)
+    expect(facts.p50BelowMs).toBeGreaterThan(COMMAND_TIMEOUT_MS * 0.4)
     expect(facts.wrongReadsBelow).toBe(0)
     expect(facts.timeoutsBelow).toBe(0)
     expect(facts.breakerOpenedBelow).toBe(false)

@@ -18,6 +18,10 @@ export interface L2CommandLog {
   maxPingsInFlight: number
   /** Called as each command starts; a test may set it to watch the order of events. */
   onStart: ((operation: string) => void) | undefined
+  /** Awaited before each GET is sent: a test holds a read in flight with it. */
+  beforeGet: (() => Promise<void>) | undefined
+  /** Makes PUBLISH fail (as if that one command met a dead connection). */
+  failPublish: boolean
 }
 
 let registered = 0
@@ -25,7 +29,14 @@ let registered = 0
 /** Registers a fresh instrumented backend; pass `name` as the service's `l2Backend`. */
 export function registerInstrumentedBackend(): { name: string; log: L2CommandLog } {
   const name = `instrumented-redis-${++registered}`
-  const log: L2CommandLog = { started: {}, pingsInFlight: 0, maxPingsInFlight: 0, onStart: undefined }
+  const log: L2CommandLog = {
+    started: {},
+    pingsInFlight: 0,
+    maxPingsInFlight: 0,
+    onStart: undefined,
+    beforeGet: undefined,
+    failPublish: false,
+  }
   registerL2Backend(name, (options: L2BackendOptions) => instrument(redisL2Backend(options), log))
   return { name, log }
 }
@@ -53,7 +64,10 @@ function instrument(inner: L2Backend, log: L2CommandLog): L2Backend {
     readiness: () => inner.readiness(),
     onReady: (listener) => inner.onReady(listener),
     close: () => inner.close(),
-    get: counted('get', (key) => inner.get(key)),
+    get: counted('get', async (key) => {
+      await log.beforeGet?.()
+      return inner.get(key)
+    }),
     set: counted('set', (key, value, ttlMs) => inner.set(key, value, ttlMs)),
     setIfNotExist: counted('setIfNotExist', (key, value, ttlMs) => inner.setIfNotExist(key, value, ttlMs)),
     delete: counted('delete', (keys) => inner.delete(keys)),
@@ -61,5 +75,12 @@ function instrument(inner: L2Backend, log: L2CommandLog): L2Backend {
     remainingTtlMs: counted('remainingTtlMs', (key) => inner.remainingTtlMs(key)),
     scan: counted('scan', (cursor, match, count) => inner.scan(cursor, match, count)),
     ping: counted('ping', () => inner.ping()),
+    publish: counted('publish', async (channel: string, message: string) => {
+      if (log.failPublish) throw new Error('PUBLISH failed (instrumented)')
+      return (inner.publish as NonNullable<L2Backend['publish']>)(channel, message)
+    }),
+    subscribe: (channel, listener) =>
+      (inner.subscribe as NonNullable<L2Backend['subscribe']>)(channel, listener),
+    track: (prefix, listener) => (inner.track as NonNullable<L2Backend['track']>)(prefix, listener),
   }
 }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ResyncReason } from '../../src/events.js'
 import type { L2Backend, L2Readiness } from '../../src/l2/l2-backend.js'
 import { silentLogger } from '../../src/logger.js'
 import { CircuitBreaker } from '../../src/resilience/circuit-breaker.js'
-import type { ResyncReason } from '../../src/events.js'
 import { L2Guard, type RepairParticipant } from '../../src/resilience/l2-guard.js'
 
 /** An L2 backend whose connection and PING answers the test decides. Pure logic: no Redis here. */
