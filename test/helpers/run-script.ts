@@ -1,8 +1,13 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url))
+
+/** Starts a TypeScript file (path relative to the repo root) with tsx, its stdio piped to the caller. */
+export function spawnTsScript(path: string, env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [tsx, path], { cwd: root, env: { ...process.env, ...env } })
+}
 
 /**
  * Runs a TypeScript file (path relative to the repo root) with tsx in its own process. Resolves its
@@ -15,7 +20,7 @@ export function runTsScript(
   timeoutMs = 20_000,
 ): Promise<{ code: number | 'hung'; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsx, path], { cwd: root, env: { ...process.env, ...env } })
+    const child = spawnTsScript(path, env)
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))
