@@ -31,7 +31,12 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>()
     const seen: string[] = []
     const results = await Promise.all(
-      ['a', 'b'].map((key) => flights.run(key, async () => (seen.push(key), key.toUpperCase()))),
+      ['a', 'b'].map((key) =>
+        flights.run(key, async () => {
+          seen.push(key)
+          return key.toUpperCase()
+        }),
+      ),
     )
     expect(results).toEqual(['A', 'B'])
     expect(seen).toEqual(['a', 'b'])
