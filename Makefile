@@ -1,6 +1,6 @@
-# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers).
+# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers), and the web examples.
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis build typecheck lint test check demo
+.PHONY: install-dev redis build typecheck lint test check demo example-express example-fastify example-hono
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -32,3 +32,8 @@ check: install-dev redis
 demo: install-dev
 	-./scripts/ensure-redis-server.sh
 	npm run demo
+
+# The web examples serve on 127.0.0.1:$${PORT:-3000} until Ctrl-C, against CACHE_REDIS_URL when set,
+# else a private redis-server they start themselves: so they need redis-server installed.
+example-express example-fastify example-hono: example-%: install-dev redis
+	npm run example:$*
