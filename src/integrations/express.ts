@@ -29,7 +29,7 @@ import {
 import {
   fromNodeHeaders,
   type HeaderEntries,
-  nodeRequestHeader,
+  keyedNodeRequest,
   toNodeHeaders,
 } from './response-cache/headers.js'
 import { type ResponseCacheOptions, resolveResponseCachePolicy } from './response-cache/options.js'
@@ -99,11 +99,7 @@ export class ExpressCacheService {
     responses.storeFor(policy)
     return async (req, res, next) => {
       const admission = await responses.admit(
-        {
-          method: req.method,
-          target: req.originalUrl,
-          header: (name) => nodeRequestHeader(req.headers, name),
-        },
+        keyedNodeRequest(req.method, req.originalUrl, req.headers),
         policy,
       )
       if (admission.kind === 'hit') {

@@ -25,7 +25,7 @@ import fastifyPlugin from 'fastify-plugin'
 import { CacheConfigurationError, type CacheService } from 'resilient-cache'
 import { checkCacheHealth } from './health.js'
 import { type CacheIntegrationOptions, openIntegrationService } from './integration-service.js'
-import { fromNodeHeaders, nodeRequestHeader, toNodeHeaders } from './response-cache/headers.js'
+import { fromNodeHeaders, keyedNodeRequest, toNodeHeaders } from './response-cache/headers.js'
 import {
   type ResponseCacheOptions,
   type ResponseCachePolicy,
@@ -125,11 +125,7 @@ function lookUp(
 ): onRequestHookHandler {
   return async (request, reply) => {
     const admission = await responses.admit(
-      {
-        method: request.method,
-        target: request.url,
-        header: (name) => nodeRequestHeader(request.headers, name),
-      },
+      keyedNodeRequest(request.method, request.url, request.headers),
       policy,
     )
     if (admission.kind === 'hit') {

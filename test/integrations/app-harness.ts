@@ -3,6 +3,7 @@
  * behaviour, mapped onto each framework by its own file), and the handle a test gets on a running app.
  */
 import type { CacheFactoryConfigOptions, CacheService } from '../../src/index.js'
+import type { CacheIntegrationOptions } from '../../src/integrations/integration-service.js'
 import type { ResponseCacheOptions } from '../../src/integrations/response-cache/options.js'
 import type { ResponseCacheStats } from '../../src/integrations/response-cache/response-cache.js'
 
@@ -23,6 +24,21 @@ export interface AppUnderTest {
 
 /** Starts one framework's test app with these routes and this service configuration. */
 export type StartApp = (routes: TestRoutes, config: CacheFactoryConfigOptions) => Promise<AppUnderTest>
+
+/** The integration alone, booted as its framework boots it; closing it is closing the app. */
+export interface BootedIntegration {
+  service: CacheService
+  close(): Promise<void>
+}
+
+/** Boots one framework's integration with these options; rejects when the boot fails. */
+export type BootIntegration = (options: CacheIntegrationOptions) => Promise<BootedIntegration>
+
+/** How the shared suite drives one framework. */
+export interface FrameworkUnderTest {
+  start: StartApp
+  boot: BootIntegration
+}
 
 /** Response caching options of the cached test routes: a small body limit for the size rule. */
 export const ROUTE_CACHE_OPTIONS: ResponseCacheOptions = { ttl: 30, maxBodyBytes: 4096 }

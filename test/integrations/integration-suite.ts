@@ -4,10 +4,17 @@
  */
 import { once } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CacheFactoryConfigOptions } from '../../src/index.js'
+import { type CacheFactoryConfigOptions, CacheService, isCacheConfigurationError } from '../../src/index.js'
 import { silentLogger } from '../../src/logger.js'
 import { useRedisServer, waitFor } from '../helpers/services.js'
-import { type AppUnderTest, BINARY_BYTES, type StartApp, TestRoutes } from './app-harness.js'
+import {
+  type AppUnderTest,
+  BINARY_BYTES,
+  type BootIntegration,
+  type FrameworkUnderTest,
+  type StartApp,
+  TestRoutes,
+} from './app-harness.js'
 
 interface Fetched {
   status: number
@@ -42,8 +49,81 @@ function useApp(start: StartApp, redisUrl: () => string, config: CacheFactoryCon
   return holder
 }
 
+/** The error a failed boot rejects with; fails the test when the boot succeeds. */
+async function bootError(boot: BootIntegration, options: Parameters<BootIntegration>[0]): Promise<unknown> {
+  let booted: Awaited<ReturnType<BootIntegration>> | undefined
+  try {
+    booted = await boot(options)
+  } catch (error) {
+    return error
+  }
+  await booted.close()
+  throw new Error('expected the boot to fail')
+}
+
 /** The shared behaviour of the integrations. */
-export function describeIntegration(framework: string, start: StartApp): void {
+export function describeIntegration(framework: string, { start, boot }: FrameworkUnderTest): void {
+  describe(`${framework}: configuration and ownership of the service`, () => {
+    const redis = useRedisServer()
+
+    it('takes options from the integration, over the CACHE_* environment', async () => {
+      const booted = await boot({
+        env: { CACHE_REDIS_URL: 'redis://127.0.0.1:1/0', CACHE_CIRCUIT_BREAKER_THRESHOLD: '3' },
+        config: { l2Url: redis.server.url, logger: silentLogger },
+      })
+      try {
+        expect(booted.service.config.resolved.l2Url).toBe(redis.server.url)
+        expect(booted.service.config.resolved.circuitBreakerThreshold).toBe(3)
+        expect(await booted.service.ping()).toBe(true)
+      } finally {
+        await booted.close()
+      }
+    })
+
+    it('falls back to the CACHE_* environment', async () => {
+      const booted = await boot({ env: { CACHE_REDIS_URL: redis.server.url, CACHE_SERIALIZER: 'json' } })
+      try {
+        expect(booted.service.config.resolved.serializer.name).toBe('json')
+        expect(await booted.service.ping()).toBe(true)
+      } finally {
+        await booted.close()
+      }
+    })
+
+    it('fails to boot with CacheConfigurationError naming a bad CACHE_* value', async () => {
+      const error = await bootError(boot, { env: { CACHE_REDIS_PORT: 'abc' } })
+      expect(isCacheConfigurationError(error)).toBe(true)
+      expect((error as Error).message).toContain(
+        "CACHE_REDIS_PORT: expected a whole decimal number, got 'abc'",
+      )
+    })
+
+    it('closes the service it created when the app closes', async () => {
+      const booted = await boot({ config: { l2Url: redis.server.url, logger: silentLogger } })
+      await booted.close()
+      expect(() => booted.service.createCache({ l2KeyPrefix: 'after-close' })).toThrow(/closed/)
+    })
+
+    it('uses a given service and leaves it open when the app closes', async () => {
+      const service = new CacheService({ l2Url: redis.server.url, logger: silentLogger })
+      try {
+        const booted = await boot({ service })
+        expect(booted.service).toBe(service)
+        await booted.close()
+        expect(await service.ping()).toBe(true)
+      } finally {
+        await service.close()
+      }
+    })
+
+    it('refuses a given service combined with config', async () => {
+      const service = new CacheService({ logger: silentLogger })
+      const error = await bootError(boot, { service, config: { l2Port: 1 } })
+      expect(isCacheConfigurationError(error) && error.field).toBe('config')
+      await service.close()
+    })
+  })
+
   describe(`${framework}: response caching`, () => {
     const redis = useRedisServer()
     const env = useApp(start, () => redis.server.url)

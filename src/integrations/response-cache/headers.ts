@@ -1,3 +1,5 @@
+import type { KeyedRequest } from './key.js'
+
 /**
  * Headers in the one shape the framework-neutral code uses: a list of `[name, value]` pairs with
  * lower-case names, a header that has several values appearing once per value. Node.js, Fastify and
@@ -49,11 +51,18 @@ export function headerValues(entries: HeaderEntries, name: string): string[] {
   return values
 }
 
-/** Reads a request header from Node.js `req.headers` (lower-case names), joining repeated values. */
-export function nodeRequestHeader(
+/** What the key is built from, for a Node.js request (Express, Fastify): repeated headers joined. */
+export function keyedNodeRequest(
+  method: string,
+  target: string,
   headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
-  const value = headers[name]
-  return Array.isArray(value) ? value.join(', ') : value
+): KeyedRequest {
+  return {
+    method,
+    target,
+    header: (name) => {
+      const value = headers[name]
+      return Array.isArray(value) ? value.join(', ') : value
+    },
+  }
 }
