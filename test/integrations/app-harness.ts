@@ -2,10 +2,12 @@
  * What the three framework test files share: the routes every test app serves (framework-neutral
  * behaviour, mapped onto each framework by its own file), and the handle a test gets on a running app.
  */
+import type { Server } from 'node:http'
 import type { CacheFactoryConfigOptions, CacheService } from '../../src/index.js'
 import type { CacheIntegrationOptions } from '../../src/integrations/integration-service.js'
 import type { ResponseCacheOptions } from '../../src/integrations/response-cache/options.js'
 import type { ResponseCacheStats } from '../../src/integrations/response-cache/response-cache.js'
+import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
 
 /** A reply a route produces: a body with its headers, or a value the framework serializes as JSON. */
 export type RouteReply =
@@ -20,6 +22,26 @@ export interface AppUnderTest {
   responseCacheStats(): ResponseCacheStats
   /** Stops the HTTP server, then closes the integration. */
   close(): Promise<void>
+}
+
+/** What the Express and Hono integrations have in common: a service, counters and `close()`. */
+interface ClosableIntegration {
+  readonly service: CacheService
+  readonly responseCacheStats: ResponseCacheStats
+  close(): Promise<void>
+}
+
+/** The handle on an app served by a plain Node.js server, closed before its integration. */
+export async function serverAppUnderTest(
+  server: Server,
+  integration: ClosableIntegration,
+): Promise<AppUnderTest> {
+  return {
+    baseUrl: await loopbackUrl(server),
+    service: integration.service,
+    responseCacheStats: () => integration.responseCacheStats,
+    close: () => closeHttpServer(server).then(() => integration.close()),
+  }
 }
 
 /** Starts one framework's test app with these routes and this service configuration. */

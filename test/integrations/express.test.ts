@@ -4,9 +4,13 @@ import { isCacheConfigurationError } from '../../src/index.js'
 import { ExpressCacheService, getCacheService } from '../../src/integrations/express.js'
 import { silentLogger } from '../../src/logger.js'
 import { configError } from '../helpers/config-error.js'
-import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
 import { useRedisServer } from '../helpers/services.js'
-import { type FrameworkUnderTest, ROUTE_CACHE_OPTIONS, type RouteReply } from './app-harness.js'
+import {
+  type FrameworkUnderTest,
+  ROUTE_CACHE_OPTIONS,
+  type RouteReply,
+  serverAppUnderTest,
+} from './app-harness.js'
 import { describeIntegration } from './integration-suite.js'
 
 function send(res: Response, reply: RouteReply): void {
@@ -36,12 +40,7 @@ const expressUnderTest: FrameworkUnderTest = {
     )
     app.get('/health', cache.healthHandler())
     const server = app.listen(0, '127.0.0.1')
-    return {
-      baseUrl: await loopbackUrl(server),
-      service: cache.service,
-      responseCacheStats: () => cache.responseCacheStats,
-      close: () => closeHttpServer(server).then(() => cache.close()),
-    }
+    return serverAppUnderTest(server, cache)
   },
   async boot(options) {
     const cache = new ExpressCacheService(options)

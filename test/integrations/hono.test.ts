@@ -5,8 +5,12 @@ import { describe, expect, it } from 'vitest'
 import { type CacheEnv, HonoCacheService } from '../../src/integrations/hono.js'
 import { silentLogger } from '../../src/logger.js'
 import { configError } from '../helpers/config-error.js'
-import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
-import { type FrameworkUnderTest, ROUTE_CACHE_OPTIONS, type RouteReply } from './app-harness.js'
+import {
+  type FrameworkUnderTest,
+  ROUTE_CACHE_OPTIONS,
+  type RouteReply,
+  serverAppUnderTest,
+} from './app-harness.js'
 import { describeIntegration } from './integration-suite.js'
 
 function send(c: Context, reply: RouteReply): Response {
@@ -34,12 +38,7 @@ const honoUnderTest: FrameworkUnderTest = {
     )
     app.get('/health', cache.healthHandler())
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
-    return {
-      baseUrl: await loopbackUrl(server),
-      service: cache.service,
-      responseCacheStats: () => cache.responseCacheStats,
-      close: () => closeHttpServer(server).then(() => cache.close()),
-    }
+    return serverAppUnderTest(server, cache)
   },
   async boot(options) {
     const cache = new HonoCacheService(options)
