@@ -93,19 +93,17 @@ export class ResponseCache {
       this.#counters.hits++
       return { kind: 'hit', response: cached }
     }
-    this.#counters.misses++
     // A HEAD response has no body to store; it runs the handler and leaves the entry to a GET.
-    if (request.method === 'HEAD') return { kind: 'miss', recorder: undefined }
+    if (request.method === 'HEAD') return this.#miss(undefined)
 
     let recorder: ResponseRecorder | undefined
     const shared = this.#flights.run(`${store.name}\n${key}`, () => {
       recorder = new ResponseRecorder(policy)
       return this.#storeOutcome(store, key, recorder, policy)
     })
-    if (recorder !== undefined) return { kind: 'miss', recorder }
+    if (recorder !== undefined) return this.#miss(recorder)
 
     // Another request runs the handler for this key: wait for its response instead.
-    this.#counters.misses--
     this.#counters.waiting++
     let response: StoredResponse | undefined
     try {
@@ -115,13 +113,12 @@ export class ResponseCache {
     } finally {
       this.#counters.waiting--
     }
-    if (response !== undefined) {
-      this.#counters.sharedHits++
-      return { kind: 'hit', response }
+    if (response === undefined) {
+      // Its response may not be shared (private, cookies, error...): this request runs its own handler.
+      return this.#miss(undefined)
     }
-    // Its response may not be shared (private, cookies, error...): this request runs its own handler.
-    this.#counters.misses++
-    return { kind: 'miss', recorder: undefined }
+    this.#counters.sharedHits++
+    return { kind: 'hit', response }
   }
 
   /**
@@ -135,6 +132,11 @@ export class ResponseCache {
     headers.push(['age', String(Math.max(0, Math.floor((Date.now() - response.storedAt) / 1000)))])
     if (response.status !== 204) headers.push(['content-length', String(body.byteLength)])
     return { status: response.status, headers, body }
+  }
+
+  #miss(recorder: ResponseRecorder | undefined): Admission {
+    this.#counters.misses++
+    return { kind: 'miss', recorder }
   }
 
   async #lookup(store: ResilientTwoLevelCache<unknown>, key: string): Promise<StoredResponse | undefined> {
