@@ -120,7 +120,7 @@ async function main(): Promise<void> {
         `   instance B reads user_2 (deleted by A during the outage): ${JSON.stringify(await usersB.get('user_2'))}`,
       )
       say(
-        '   (B still had user_2 in its L1: dropping L1 copies after an outage comes with the invalidation bus)',
+        `   (B had user_2 in its L1 and could not hear of the delete; it dropped L1 when Redis came back: resyncs ${usersB.getStats().l1.resyncs})`,
       )
       await usersA.set('user_3', { id: 3, name: 'Katherine Johnson' })
       say(`   instance B reads user_3 written after recovery: ${JSON.stringify(await usersB.get('user_3'))}`)

@@ -2,12 +2,19 @@ import type { Clock } from './clock.js'
 import { parseDurationMs } from './config/durations.js'
 import type { Duration, ResolvedCacheOptions } from './config/options.js'
 import { CacheError, CacheSerializationError } from './errors.js'
+import type { CacheEventSink } from './events.js'
 import { InflightReads } from './inflight-reads.js'
 import { assertValidKey, escapeGlob, KEY_SEPARATOR } from './keys.js'
 import type { L1Backend } from './l1/l1-backend.js'
 import type { Logger } from './logger.js'
-import type { CircuitBreakerStats } from './resilience/circuit-breaker.js'
-import { L2_FAILED, type L2Executor, type L2Guard, type RepairParticipant } from './resilience/l2-guard.js'
+import { type CircuitBreakerStats, idleCircuitBreakerStats } from './resilience/circuit-breaker.js'
+import {
+  L2_FAILED,
+  type L2Executor,
+  type L2Guard,
+  type RepairParticipant,
+  type ResyncReason,
+} from './resilience/l2-guard.js'
 import { RepairJournal } from './resilience/repair-journal.js'
 import { type EntryCodec, EntryDecodeError } from './serializers/entry-codec.js'
 
@@ -49,6 +56,8 @@ export interface CacheStats {
     hitRate: number
     /** `size / maxSize * 100`. */
     usagePercent: number
+    /** Times L1 was dropped because invalidations may have been missed (after an outage or reconnection). */
+    resyncs: number
   }
   l2: {
     enabled: boolean
@@ -68,6 +77,8 @@ export interface CacheStats {
     circuitBreaker: CircuitBreakerStats
     /** Keys (plus one for a pending prefix clear) that must be invalidated in L2 when it returns. */
     pendingRepairs: number
+    /** Journal replays completed after outages. */
+    repairs: number
   }
 }
 
@@ -81,6 +92,8 @@ export interface CacheParts {
   repairJournalMaxEntries: number
   clock: Clock
   logger: Logger
+  /** Where `repair` and `resync` events go (the service's emitter). */
+  emit: CacheEventSink
 }
 
 /** How many keys one SCAN step asks for, and one UNLINK removes. */
@@ -107,13 +120,15 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
   readonly #codec: EntryCodec | undefined
   readonly #clock: Clock
   readonly #logger: Logger
+  readonly #emit: CacheEventSink
   readonly #journal: RepairJournal
   readonly #inflight = new InflightReads()
   /** `<l2KeyPrefix>::`, what every Redis key of this cache starts with. */
   readonly #keyPrefix: string
   readonly #keyPrefixBytes: number
-  readonly #l1Counters = { hits: 0, misses: 0 }
+  readonly #l1Counters = { hits: 0, misses: 0, resyncs: 0 }
   readonly #l2Counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
+  #repairs = 0
   #closed = false
 
   /** @internal Use `CacheService.createCache()`. */
@@ -125,6 +140,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
     this.#codec = parts.codec
     this.#clock = parts.clock
     this.#logger = parts.logger
+    this.#emit = parts.emit
     this.#journal = new RepairJournal(parts.repairJournalMaxEntries)
     this.#keyPrefix = parts.options.l2KeyPrefix === undefined ? '' : parts.options.l2KeyPrefix + KEY_SEPARATOR
     this.#keyPrefixBytes = Buffer.byteLength(this.#keyPrefix)
@@ -329,6 +345,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
         misses: this.#l1Counters.misses,
         hitRate: l1Lookups === 0 ? 0 : this.#l1Counters.hits / l1Lookups,
         usagePercent: (l1Size / l1MaxSize) * 100,
+        resyncs: this.#l1Counters.resyncs,
       },
       l2: {
         enabled: guard !== undefined,
@@ -337,16 +354,15 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
         ttl: options.l2TtlMs / 1000,
         serializer: options.serializer.name,
         ...this.#l2Counters,
-        circuitBreaker: guard?.breaker.stats() ?? {
-          enabled: false,
-          state: 'closed',
-          failureCount: 0,
-          threshold: options.circuitBreakerThreshold,
-          timeout: options.circuitBreakerTimeoutMs / 1000,
-          lastFailureTime: null,
-          lastSuccessTime: null,
-        },
+        circuitBreaker:
+          guard?.breaker.stats() ??
+          idleCircuitBreakerStats({
+            enabled: false,
+            threshold: options.circuitBreakerThreshold,
+            timeoutMs: options.circuitBreakerTimeoutMs,
+          }),
         pendingRepairs: this.#journal.size,
+        repairs: this.#repairs,
       },
     }
   }
@@ -358,6 +374,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
 
   /** @internal Replays the repair journal as invalidations; throws when L2 fails mid-way. */
   async repair(execute: L2Executor): Promise<void> {
+    const startedAt = performance.now()
     const plan = this.#journal.plan()
     if (plan.clearPrefix) {
       await this.#unlinkPrefix(execute)
@@ -368,10 +385,32 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant {
       await execute('repair', (l2) => l2.delete(batch.map(([fullKey]) => fullKey)))
       this.#journal.completeKeys(batch)
     }
-    this.#logger.info(
-      { cache: this.name, keys: plan.keys.length, prefixCleared: plan.clearPrefix },
-      'L2 repaired after an outage',
-    )
+    this.#repairs++
+    const event = {
+      cache: this.name,
+      keys: plan.keys.length,
+      prefixCleared: plan.clearPrefix,
+      durationMs: performance.now() - startedAt,
+    }
+    this.#logger.info(event, 'L2 repaired after an outage')
+    this.#emit('repair', event)
+  }
+
+  /**
+   * @internal L2 is back after an outage or a reconnection: other instances may have changed or
+   * deleted keys meanwhile without this process hearing of it, so L1 (and the reads in flight) are
+   * dropped. Entries this process wrote during the outage go too: another instance may have written
+   * the same key, and only the source of truth can tell which write is newer.
+   */
+  resync(reason: ResyncReason): void {
+    this.#inflight.invalidateAll()
+    const l1 = this.#l1
+    if (l1 === undefined) return
+    const l1ItemsDropped = l1.clear()
+    this.#l1Counters.resyncs++
+    const event = { cache: this.name, reason, l1ItemsDropped }
+    this.#logger.info(event, 'L1 dropped: invalidations may have been missed while L2 was out of reach')
+    this.#emit('resync', event)
   }
 
   /** @internal Called by the service on close: later calls reject with code `E_CLOSED`. */

@@ -24,6 +24,7 @@ export {
   isCacheTimeoutError,
   isCircuitBreakerOpenError,
 } from './errors.js'
+export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent } from './events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
 export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
@@ -37,11 +38,6 @@ export {
   type CircuitState,
   type CircuitStateListener,
 } from './resilience/circuit-breaker.js'
+export type { ResyncReason } from './resilience/l2-guard.js'
 export * from './serializers/index.js'
-export {
-  type BreakerEvent,
-  CacheService,
-  type CacheServiceEvents,
-  type CacheServiceInternals,
-  type CacheServiceStats,
-} from './service.js'
+export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './service.js'

@@ -5,27 +5,17 @@ import { resolveCacheOptions } from './config/cache-options.js'
 import { CacheFactoryConfig } from './config/factory-config.js'
 import type { CacheFactoryConfigOptions, CacheOptions, ResolvedServiceOptions } from './config/options.js'
 import { CacheConfigurationError, CacheError } from './errors.js'
+import type { BreakerEvent, CacheServiceEvents } from './events.js'
 import { getL1Backend } from './l1/registry.js'
 import type { L2Backend } from './l2/l2-backend.js'
 import { getL2Backend } from './l2/registry.js'
-import { CircuitBreaker, type CircuitBreakerStats, type CircuitState } from './resilience/circuit-breaker.js'
+import {
+  CircuitBreaker,
+  type CircuitBreakerStats,
+  idleCircuitBreakerStats,
+} from './resilience/circuit-breaker.js'
 import { L2Guard } from './resilience/l2-guard.js'
 import { createEntryCodec } from './serializers/entry-codec.js'
-
-/** Payload of the `breaker:open`, `breaker:half_open` and `breaker:close` events. */
-export interface BreakerEvent {
-  /** `'service'` for the shared breaker, else the name of the cache that has its own. */
-  breaker: string
-  state: CircuitState
-  previous: CircuitState
-}
-
-/** Events of a {@link CacheService}. */
-export interface CacheServiceEvents {
-  'breaker:open': [BreakerEvent]
-  'breaker:half_open': [BreakerEvent]
-  'breaker:close': [BreakerEvent]
-}
 
 /** Service-wide statistics: connection, every cache, and the defaults in force. */
 export interface CacheServiceStats {
@@ -126,6 +116,7 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
       repairJournalMaxEntries: this.#options.repairJournalMaxEntries,
       clock: this.#clock,
       logger: this.#options.logger,
+      emit: this.#emitSafely,
     })
     if (guard !== undefined) this.#disposers.push(guard.addRepairParticipant(cache))
     this.#caches.set(resolved.name, cache as ResilientTwoLevelCache<unknown>)
@@ -148,14 +139,19 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
     const options = this.#options
     const caches: Record<string, CacheStats> = {}
     for (const [name, cache] of this.#caches) caches[name] = cache.getStats()
-    const breaker = this.#sharedGuard?.breaker ?? this.#newBreaker()
     return {
       l2: {
         backend: options.l2Backend,
         status: this.#backend?.status ?? 'not_connected',
         connected: this.#backend?.readiness() === 'ready',
         ownsClient: options.l2Client === undefined,
-        circuitBreaker: breaker.stats(),
+        circuitBreaker:
+          this.#sharedGuard?.breaker.stats() ??
+          idleCircuitBreakerStats({
+            enabled: options.circuitBreakerEnabled,
+            threshold: options.circuitBreakerThreshold,
+            timeoutMs: options.circuitBreakerTimeoutMs,
+          }),
       },
       caches,
       defaults: {
@@ -203,20 +199,11 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
     return this.#sharedGuard
   }
 
-  #newBreaker(settings?: { enabled: boolean; threshold: number; timeoutMs: number }): CircuitBreaker {
-    return new CircuitBreaker({
-      enabled: settings?.enabled ?? this.#options.circuitBreakerEnabled,
-      threshold: settings?.threshold ?? this.#options.circuitBreakerThreshold,
-      timeoutMs: settings?.timeoutMs ?? this.#options.circuitBreakerTimeoutMs,
-      clock: this.#clock,
-    })
-  }
-
   #createGuard(
     breakerName: string,
     settings: { enabled: boolean; threshold: number; timeoutMs: number },
   ): L2Guard {
-    const breaker = this.#newBreaker(settings)
+    const breaker = new CircuitBreaker({ ...settings, clock: this.#clock })
     const logger = this.#options.logger
     this.#disposers.push(
       breaker.onStateChange((state, previous) => {
@@ -231,17 +218,34 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
         } else {
           logger.info({ ...event }, 'L2 circuit breaker half-open: probing L2')
         }
-        try {
-          this.emit(`breaker:${state === 'closed' ? 'close' : state}`, event)
-        } catch (error) {
-          // A throwing listener must not turn an L2 outage into an exception in a cache call.
-          logger.error({ ...event, error: (error as Error).message }, 'A breaker event listener threw')
-        }
+        this.#emitSafely(`breaker:${state === 'closed' ? 'close' : state}`, event)
       }),
     )
-    const guard = new L2Guard(this.#getBackend(), breaker, this.#options.l2CommandTimeoutMs, logger)
+    const guard = new L2Guard({
+      backend: this.#getBackend(),
+      breaker,
+      commandTimeoutMs: this.#options.l2CommandTimeoutMs,
+      probeIntervalMs: this.#options.circuitBreakerProbeIntervalMs,
+      logger,
+    })
     this.#guards.push(guard)
     return guard
+  }
+
+  /** Emits an event; a throwing listener is logged, never turned into an exception in a cache call. */
+  readonly #emitSafely = <E extends keyof CacheServiceEvents>(
+    event: E,
+    ...payload: CacheServiceEvents[E]
+  ) => {
+    try {
+      // EventEmitter's typing cannot follow a generic event name through a spread payload.
+      ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...payload)
+    } catch (error) {
+      this.#options.logger.error(
+        { event, error: (error as Error).message },
+        'A CacheService event listener threw',
+      )
+    }
   }
 
   #assertOpen(): void {

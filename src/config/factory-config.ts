@@ -41,6 +41,7 @@ const SERVICE_OPTION_NAMES = Object.keys({
   circuitBreakerEnabled: true,
   circuitBreakerThreshold: true,
   circuitBreakerTimeout: true,
+  circuitBreakerProbeInterval: true,
   maxValueBytes: true,
   repairJournalMaxEntries: true,
   logger: true,
@@ -120,6 +121,11 @@ export const CACHE_ENV_KEYS = {
     option: 'circuitBreakerTimeout',
     kind: 'duration',
     description: 'How long the breaker stays open before one probe',
+  },
+  CACHE_CIRCUIT_BREAKER_PROBE_INTERVAL: {
+    option: 'circuitBreakerProbeInterval',
+    kind: 'duration',
+    description: 'While the breaker is open, how often a PING checks whether L2 is back (0: off)',
   },
   CACHE_MAX_VALUE_BYTES: {
     option: 'maxValueBytes',
@@ -222,6 +228,11 @@ export class CacheFactoryConfig {
         1,
       ),
       circuitBreakerTimeoutMs: parseDurationMs(merged.circuitBreakerTimeout, label('circuitBreakerTimeout')),
+      circuitBreakerProbeIntervalMs: parseDurationMs(
+        merged.circuitBreakerProbeInterval,
+        label('circuitBreakerProbeInterval'),
+        { allowZero: true },
+      ),
       maxValueBytes: requireInteger(merged.maxValueBytes, label('maxValueBytes'), 1),
       repairJournalMaxEntries: requireInteger(
         merged.repairJournalMaxEntries,

@@ -54,6 +54,13 @@ export interface CacheFactoryConfigOptions {
   circuitBreakerThreshold?: number
   /** How long the breaker stays open before it lets one probe through. @default 60 (seconds) */
   circuitBreakerTimeout?: Duration
+  /**
+   * While the breaker is open, how often a PING checks whether L2 is back; the first one that
+   * succeeds ends the open period early, so recovery does not wait out `circuitBreakerTimeout`.
+   * `0` turns the check off (then only the client's reconnection and the timeout end it).
+   * @default 0.5 (seconds)
+   */
+  circuitBreakerProbeInterval?: Duration
   /** Largest encoded value (with its header) `set` accepts, in bytes. @default 8388608 (8 MiB) */
   maxValueBytes?: number
   /**
@@ -113,6 +120,7 @@ export const SERVICE_DEFAULTS = {
   circuitBreakerEnabled: true,
   circuitBreakerThreshold: 5,
   circuitBreakerTimeout: 60,
+  circuitBreakerProbeInterval: 0.5,
   maxValueBytes: 8 * 1024 * 1024,
   repairJournalMaxEntries: 10_000,
 } as const
@@ -146,6 +154,8 @@ export interface ResolvedServiceOptions {
   circuitBreakerEnabled: boolean
   circuitBreakerThreshold: number
   circuitBreakerTimeoutMs: number
+  /** 0 when the periodic probe is off. */
+  circuitBreakerProbeIntervalMs: number
   maxValueBytes: number
   repairJournalMaxEntries: number
   logger: Logger

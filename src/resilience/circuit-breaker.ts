@@ -27,6 +27,21 @@ export interface CircuitBreakerStats {
   lastSuccessTime: number | null
 }
 
+/** The stats of a breaker that has seen no traffic (for caches and services without one yet). */
+export function idleCircuitBreakerStats(
+  options: Required<Pick<CircuitBreakerOptions, 'enabled' | 'threshold' | 'timeoutMs'>>,
+): CircuitBreakerStats {
+  return {
+    enabled: options.enabled,
+    state: 'closed',
+    failureCount: 0,
+    threshold: options.threshold,
+    timeout: options.timeoutMs / 1000,
+    lastFailureTime: null,
+    lastSuccessTime: null,
+  }
+}
+
 /** Called on each state change with the new and the previous state. */
 export type CircuitStateListener = (state: CircuitState, previous: CircuitState) => void
 

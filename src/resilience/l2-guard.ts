@@ -16,40 +16,74 @@ export interface L2FailureCounters {
 /** Runs one L2 command within the timeout; throws on failure. Given to repairs. */
 export type L2Executor = <T>(operation: string, command: (backend: L2Backend) => Promise<T>) => Promise<T>
 
-/** A cache whose journal the guard replays before L2 is trusted again. */
+/** Why L1 is resynced: the breaker was open (an outage), or the connection was lost and made again. */
+export type ResyncReason = 'breaker' | 'reconnect'
+
+/** A cache the guard repairs and resyncs before L2 is trusted again. */
 export interface RepairParticipant {
   hasPendingRepairs(): boolean
   /** Replays the journal through `execute`; throws (and keeps what is left) when L2 fails. */
   repair(execute: L2Executor): Promise<void>
+  /**
+   * L2 is back after an outage, during which other instances may have changed or deleted keys this
+   * cache holds in L1 without this process hearing of it: drop what L1 holds.
+   */
+  resync(reason: ResyncReason): void
+}
+
+/** What an {@link L2Guard} is built from. */
+export interface L2GuardOptions {
+  backend: L2Backend
+  breaker: CircuitBreaker
+  /** Cap on one L2 command (waiting for a connection being made included). */
+  commandTimeoutMs: number
+  /** While the breaker is open, how often a PING checks whether L2 is back; 0: never. */
+  probeIntervalMs: number
+  logger: Logger
 }
 
 /**
  * The single door to L2 for the caches that share one breaker: every call is skipped while the
  * breaker is open, capped by `l2CommandTimeout`, and its outcome reported to the breaker.
  *
- * Recovery is one task at a time: when the breaker's timeout has passed (or the client reports the
- * connection ready again) one probe PINGs L2, replays every participant's repair journal, and only
- * then closes the breaker, so L2 is never read before what was missed during the outage is repaired.
+ * Recovery is one task at a time, so at most one probe is ever in flight. While the breaker is open,
+ * a PING every `probeIntervalMs` (and one each time the client reports the connection ready again)
+ * checks whether L2 is back; the first that succeeds ends the open period without waiting out the
+ * breaker's timeout. The breaker then goes half-open, every participant's repair journal is replayed,
+ * every participant's L1 is resynced, and only then does the breaker close: L2 is never read again
+ * before what was missed during the outage is repaired.
  */
 export class L2Guard {
   readonly backend: L2Backend
   readonly breaker: CircuitBreaker
   readonly commandTimeoutMs: number
+  readonly probeIntervalMs: number
   readonly #logger: Logger
   readonly #participants = new Set<RepairParticipant>()
-  readonly #stopListening: () => void
+  readonly #disposers: Array<() => void>
   #recovery: Promise<void> | undefined
+  #probeTimer: NodeJS.Timeout | undefined
+  /** Set when L1 may hold entries that others invalidated while this process could not hear of it. */
+  #pendingResync: ResyncReason | undefined
+  #unansweredProbe = false
+  /** Whether the connection has been ready before: a later `ready` event is then a reconnection. */
+  #wasReady: boolean
   #closed = false
 
-  constructor(backend: L2Backend, breaker: CircuitBreaker, commandTimeoutMs: number, logger: Logger) {
-    this.backend = backend
-    this.breaker = breaker
-    this.commandTimeoutMs = commandTimeoutMs
-    this.#logger = logger
-    this.#stopListening = backend.onReady(() => {
-      this.breaker.allowEarlyProbe()
-      this.#startRecovery()
-    })
+  constructor(options: L2GuardOptions) {
+    this.backend = options.backend
+    this.breaker = options.breaker
+    this.commandTimeoutMs = options.commandTimeoutMs
+    this.probeIntervalMs = options.probeIntervalMs
+    this.#logger = options.logger
+    this.#wasReady = this.backend.readiness() === 'ready'
+    this.#disposers = [
+      this.backend.onReady(() => this.#onConnectionReady()),
+      this.breaker.onStateChange((state) => {
+        if (state === 'open') this.#onBreakerOpen()
+        else if (state === 'closed') this.#stopProbing()
+      }),
+    ]
   }
 
   /**
@@ -113,7 +147,8 @@ export class L2Guard {
   /** Stops using L2: later calls are skipped. Waits for a running recovery to end. */
   async close(): Promise<void> {
     this.#closed = true
-    this.#stopListening()
+    this.#stopProbing()
+    for (const dispose of this.#disposers) dispose()
     await this.settled()
   }
 
@@ -147,31 +182,109 @@ export class L2Guard {
     })
   }
 
+  /**
+   * One probe PING within the timeout. A probe that timed out may still be waiting on the socket (a
+   * hung server): no new one is sent until it is answered, so probes never pile up on the wire, and
+   * its late answer starts recovery at once instead of at the next interval.
+   */
+  async #probe(): Promise<boolean> {
+    if (this.#unansweredProbe) return false
+    try {
+      await this.#execute('ping', (backend) => {
+        const ping = backend.ping()
+        this.#unansweredProbe = true
+        ping.then(
+          () => {
+            this.#unansweredProbe = false
+            if (this.breaker.state === 'open') this.#startRecovery(true)
+          },
+          () => {
+            this.#unansweredProbe = false
+          },
+        )
+        return ping
+      })
+      return true
+    } catch {
+      return false
+    }
+  }
+
   #hasPendingRepairs(): boolean {
     for (const participant of this.#participants) if (participant.hasPendingRepairs()) return true
     return false
   }
 
-  #startRecovery(): void {
+  #onBreakerOpen(): void {
+    this.#pendingResync = 'breaker'
+    if (this.#probeTimer !== undefined || this.probeIntervalMs === 0 || this.#closed) return
+    this.#probeTimer = setInterval(() => this.#onProbeTick(), this.probeIntervalMs)
+    this.#probeTimer.unref()
+  }
+
+  #stopProbing(): void {
+    clearInterval(this.#probeTimer)
+    this.#probeTimer = undefined
+  }
+
+  #onProbeTick(): void {
+    // While the client is reconnecting a PING cannot succeed; its `ready` event starts the probe.
+    if (this.breaker.state === 'open' && this.backend.readiness() !== 'down') this.#startRecovery(true)
+  }
+
+  #onConnectionReady(): void {
+    const reconnected = this.#wasReady
+    this.#wasReady = true
+    if (reconnected) {
+      // Invalidations may have been missed while disconnected. With the breaker closed nothing else
+      // will notice, so resync now, before any command on the new connection can answer.
+      if (this.breaker.state === 'closed') this.#resync('reconnect')
+      else this.#pendingResync ??= 'reconnect'
+    }
+    this.#startRecovery(true)
+  }
+
+  #resync(reason: ResyncReason): void {
+    this.#pendingResync = undefined
+    for (const participant of this.#participants) participant.resync(reason)
+  }
+
+  /** `early`: a probe tick or a reconnection, which may end the open period before its timeout. */
+  #startRecovery(early = false): void {
     if (this.#recovery !== undefined || this.#closed) return
-    this.#recovery = this.#recover().finally(() => {
+    this.#recovery = this.#recover(early).finally(() => {
       this.#recovery = undefined
     })
   }
 
-  /** The probe (when the breaker is open) and the journal replay, as one task. Never rejects. */
-  async #recover(): Promise<void> {
-    const probing = this.breaker.tryStartProbe()
-    if (!probing && (!this.breaker.allowsRequest() || !this.#hasPendingRepairs())) return
+  /** The probe (when the breaker is open), the journal replay and the L1 resync, as one task. Never rejects. */
+  async #recover(early: boolean): Promise<void> {
+    const breaker = this.breaker
+    let answered = false
+    if (breaker.state === 'open' && !breaker.isProbeDue()) {
+      // Before the timeout, only a PING that succeeds ends the open period; a failed one changes
+      // nothing (no half-open flapping, no log line every interval while L2 stays away).
+      if (!early || !(await this.#probe()) || this.#closed) return
+      breaker.allowEarlyProbe()
+      answered = true
+    }
+    const probing = breaker.tryStartProbe()
+    if (!probing && (!breaker.allowsRequest() || !this.#hasPendingRepairs())) return
     try {
-      if (probing) await this.#execute('ping', (backend) => backend.ping())
+      if (probing && !answered && !(await this.#probe())) {
+        throw new CacheConnectionError('L2 did not answer the probe')
+      }
       for (const participant of this.#participants) {
         if (participant.hasPendingRepairs()) await participant.repair(this.#execute)
       }
-      if (probing) this.breaker.probeSucceeded()
+      if (probing) {
+        // Synchronously with closing, so that no read reaches L2 before L1 has been resynced.
+        if (this.#pendingResync !== undefined) this.#resync(this.#pendingResync)
+        breaker.probeSucceeded()
+      }
     } catch (error) {
-      if (probing) this.breaker.probeFailed()
-      else this.breaker.recordFailure()
+      if (probing) breaker.probeFailed()
+      else breaker.recordFailure()
       this.#logger.debug({ error: (error as Error).message }, 'L2 recovery attempt failed')
     }
   }

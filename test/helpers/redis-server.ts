@@ -344,6 +344,12 @@ export class RedisServer {
     return RedisServer.available
   }
 
+  /** The installed redis-server's version (`7.0.15`), or `unknown`. */
+  static version(binary = 'redis-server'): string {
+    const result = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 5_000 })
+    return /v=(\S+)/.exec(result.stdout ?? '')?.[1] ?? 'unknown'
+  }
+
   /** Always `127.0.0.1`: the server is bound to loopback only. */
   readonly host = LOOPBACK_HOST
 

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { isCacheSerializationError } from '../../src/index.js'
+import { CacheSerializationError, getSerializer, isCacheSerializationError } from '../../src/index.js'
+import { createEntryCodec } from '../../src/serializers/entry-codec.js'
 import { FakeClock } from '../helpers/fake-clock.js'
 import { useRawClient, useRedisServer, useServices } from '../helpers/services.js'
 
 const redis = useRedisServer()
 const openService = useServices()
 const rawClient = useRawClient(redis)
+
+/** A well-formed v8 entry whose payload bytes were then damaged. */
+function corruptPayload(): Buffer {
+  const codec = createEntryCodec(getSerializer('v8'), { maxValueBytes: 1024 })
+  const bytes = Buffer.from(codec.encode({ name: 'a value of some length' }, Date.now() + 60_000))
+  bytes.fill(0xff, bytes.length - 12)
+  return bytes
+}
 
 describe('get and set', () => {
   it('writes through to L2 and reads back from another instance', async () => {
@@ -136,12 +145,19 @@ describe('bad input', () => {
     expect(stats.errors).toBe(0)
   })
 
-  it('rejects a value over maxValueBytes with a message naming the option', async () => {
-    const cache = openService({ l2Url: redis.server.url, maxValueBytes: 1024 }).createCache({
-      l2KeyPrefix: 'big',
-    })
-    await expect(cache.set('k', 'x'.repeat(2000))).rejects.toThrow(/maxValueBytes/)
+  it('rejects a value over maxValueBytes with a message naming the option, without tripping the breaker', async () => {
+    const cache = openService({
+      l2Url: redis.server.url,
+      maxValueBytes: 1024,
+      circuitBreakerThreshold: 1,
+    }).createCache({ l2KeyPrefix: 'big' })
+    const rejection = cache.set('k', 'x'.repeat(2000))
+    await expect(rejection).rejects.toThrow(CacheSerializationError)
+    await expect(rejection).rejects.toThrow(/maxValueBytes/)
     expect(await rawClient.client.exists('big::k')).toBe(0)
+    expect(cache.getStats().l2.circuitBreaker.state).toBe('closed')
+    await cache.set('small', 'x')
+    expect(await rawClient.client.exists('big::small')).toBe(1)
   })
 
   it.each([[''], [undefined], [42], [null]])('rejects key %j with a TypeError', async (key) => {
@@ -151,9 +167,14 @@ describe('bad input', () => {
     await expect(cache.delete(key as string)).rejects.toThrow(TypeError)
   })
 
-  it('rejects a key longer than 1 KiB with its prefix', async () => {
-    const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'keys' })
-    await expect(cache.set('k'.repeat(1020), 1)).rejects.toThrow(/1024 bytes/)
+  it('rejects a key longer than 1 KiB with its prefix, without tripping the breaker', async () => {
+    const cache = openService({ l2Url: redis.server.url, circuitBreakerThreshold: 1 }).createCache({
+      l2KeyPrefix: 'keys',
+    })
+    await expect(cache.set('k'.repeat(1020), 1)).rejects.toThrow(TypeError)
+    await expect(cache.get('k'.repeat(1020))).rejects.toThrow(/1024 bytes/)
+    expect(cache.getStats().l2.circuitBreaker.state).toBe('closed')
+    expect(cache.getStats().l2.errors).toBe(0)
   })
 })
 
@@ -163,6 +184,7 @@ describe('undecodable L2 entries', () => {
     ['JSON written by another program', Buffer.from('{"name":"x"}')],
     ['an empty value', Buffer.alloc(0)],
     ['a truncated header', Buffer.from([0xc1, 0x52, 1])],
+    ['a valid header over a corrupt payload', corruptPayload()],
   ])('treats %s as a counted miss, deletes it, and keeps the breaker closed', async (_label, bytes) => {
     const cache = openService({ l2Url: redis.server.url, circuitBreakerThreshold: 1 }).createCache({
       l2KeyPrefix: 'corrupt',

@@ -11,12 +11,14 @@ const runFixture = (redisUrl: string) =>
 describe('close()', () => {
   it('leaves nothing that keeps the process alive (Redis up)', async () => {
     const result = await runFixture(redis.server.url)
+    expect(result.output).toContain('breaker closed')
     expect(result.output).toContain('closed')
     expect(result.code).toBe(0)
   })
 
   it('leaves nothing that keeps the process alive (Redis unreachable, reconnecting)', async () => {
     const result = await runFixture(`redis://127.0.0.1:${await getFreePort()}`)
+    expect(result.output).toContain('breaker open')
     expect(result.output).toContain('closed')
     expect(result.code).toBe(0)
   })

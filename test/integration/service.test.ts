@@ -142,25 +142,60 @@ describe('outages', () => {
 
   it('invalidates in L2 a write that timed out, once Redis answers again', async () => {
     const server = await startServer()
-    const writer = openService({
+    const writerService = openService({
       l2Url: server.url,
       l2CommandTimeout: '100ms',
       circuitBreakerThreshold: 1,
-    }).createCache({ l2KeyPrefix: 'r', l1Enabled: true })
+    })
+    const writer = writerService.createCache({ l2KeyPrefix: 'r', l1Enabled: true })
     const reader = openService({ l2Url: server.url }).createCache({ l2KeyPrefix: 'r' })
     await writer.set('k', 'old')
     await server.pause()
     await writer.set('k', 'new')
     expect(writer.getStats().l2.pendingRepairs).toBe(1)
     expect(writer.getStats().l2.circuitBreaker.state).toBe('open')
+    const closed = new Promise((resolve) => writerService.once('breaker:close', resolve))
     await server.resume()
-    await writer.get('other')
-    // The breaker timeout has not passed; the next reconnect or probe repairs. Force the path that a
-    // ready event would take by killing the connection from the server side.
-    await server.command('CLIENT', 'KILL', 'TYPE', 'normal')
-    await waitFor(() => writer.getStats().l2.circuitBreaker.state === 'closed', 5000, 'the breaker to close')
+    // Long before the 60 s breaker timeout: the probe's late answer (or the next one) recovers.
+    await closed
     expect(writer.getStats().l2.pendingRepairs).toBe(0)
     expect(await reader.get('k')).not.toBe('old')
+  })
+
+  it("emits 'repair' and 'resync' with their payloads after an outage, before 'breaker:close'", async () => {
+    const server = await startServer()
+    const service = openService({ l2Url: server.url, circuitBreakerThreshold: 1 })
+    const cache = service.createCache({ l2KeyPrefix: 'ev', l1Enabled: true })
+    await cache.set('kept', 1)
+    await cache.set('gone', 2)
+    await server.kill()
+    await cache.delete('gone')
+    expect(cache.getStats().l2.circuitBreaker.state).toBe('open')
+    const events: Array<[string, unknown]> = []
+    service.on('repair', (event) => events.push(['repair', event]))
+    service.on('resync', (event) => events.push(['resync', event]))
+    const closed = new Promise((resolve) => service.once('breaker:close', resolve))
+    await server.restart()
+    await closed
+    expect(events).toEqual([
+      ['repair', { cache: 'ev', keys: 1, prefixCleared: false, durationMs: expect.any(Number) }],
+      ['resync', { cache: 'ev', reason: 'breaker', l1ItemsDropped: 1 }],
+    ])
+    expect(cache.getStats().l1).toMatchObject({ size: 0, resyncs: 1 })
+    expect(cache.getStats().l2).toMatchObject({ pendingRepairs: 0, repairs: 1 })
+  })
+
+  it('keeps working when an event listener throws', async () => {
+    const server = await startServer()
+    const service = openService({ l2Url: server.url, circuitBreakerThreshold: 1 })
+    const cache = service.createCache({ l2KeyPrefix: 'thrower', l1Enabled: true })
+    service.on('breaker:open', () => {
+      throw new Error('listener bug')
+    })
+    await server.kill()
+    await expect(cache.set('k', 1)).resolves.toBeUndefined()
+    expect(cache.getStats().l2.circuitBreaker.state).toBe('open')
+    expect(await cache.get('k')).toBe(1)
   })
 })
 
