@@ -95,7 +95,9 @@ export async function cacheHealthHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const report = checkCacheHealth(request.server.cacheService)
+  const service = request.server.cacheService as CacheService | undefined
+  if (service === undefined) throw new Error('cacheHealthHandler: register the resilient-cache plugin first')
+  const report = checkCacheHealth(service)
   return reply.code(report.statusCode).header('cache-control', 'no-store').send(report.body)
 }
 
