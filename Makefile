@@ -1,6 +1,6 @@
-# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers).
+# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers), and the web examples.
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis build typecheck lint test check demo chaos
+.PHONY: install-dev redis build typecheck lint test check demo chaos example-express example-fastify example-hono
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -36,3 +36,8 @@ demo: install-dev
 # The fault-injection report (real redis-server processes; prints a table, takes about 30 s).
 chaos: install-dev redis
 	npm run chaos
+
+# The web examples serve on 127.0.0.1:$${PORT:-3000} until Ctrl-C, against CACHE_REDIS_URL when set,
+# else a private redis-server they start themselves: so they need redis-server installed.
+example-express example-fastify example-hono: example-%: install-dev redis
+	npm run example:$*

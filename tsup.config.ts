@@ -4,6 +4,9 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    express: 'src/integrations/express.ts',
+    fastify: 'src/integrations/fastify.ts',
+    hono: 'src/integrations/hono.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -11,8 +14,21 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
-  // The Redis clients and msgpackr are optional peers, loaded only when a cache asks for them.
-  external: ['ioredis', 'iovalkey', 'msgpackr', 'lru-cache'],
+  external: [
+    // The Redis clients and msgpackr are optional peers, loaded only when a cache asks for them.
+    'ioredis',
+    'iovalkey',
+    'msgpackr',
+    'lru-cache',
+    // The frameworks are optional peers of their own subpaths only.
+    'express',
+    'fastify',
+    'fastify-plugin',
+    'hono',
+    // The integrations import the core by name, so they share the root entry's classes (one
+    // CacheService, one CacheConfigurationError) instead of bundling a copy of each.
+    'resilient-cache',
+  ],
   shims: true,
   splitting: false,
   treeshake: true,

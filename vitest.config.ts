@@ -1,6 +1,17 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // The integrations import the core as 'resilient-cache' (so their builds share the root entry's
+    // classes); in tests that name means the sources, as tsconfig's `paths` says for tsc and tsx.
+    alias: [
+      { find: /^resilient-cache$/, replacement: source('./src/index.ts') },
+      { find: /^resilient-cache\/(express|fastify|hono)$/, replacement: source('./src/integrations/$1.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

@@ -6,13 +6,34 @@ assert.equal(typeof root.CacheService, 'function')
 assert.equal(typeof root.CacheFactoryConfig.fromEnv, 'function')
 assert.equal(typeof testing.runL2BackendConformance, 'function')
 const loaded = Object.keys(require.cache)
-for (const optional of ['ioredis', 'iovalkey', 'msgpackr']) {
+for (const optional of ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify', 'fastify-plugin', 'hono']) {
   assert.ok(
     !loaded.some((path) => path.includes(`/node_modules/${optional}/`)),
     `${optional} loaded at import`,
   )
 }
+
+// Each integration shares the root entry's classes: a root CacheService is accepted as is, and its
+// configuration errors are the root's CacheConfigurationError.
+const expressIntegration = require('resilient-cache/express')
+const fastifyIntegration = require('resilient-cache/fastify')
+const honoIntegration = require('resilient-cache/hono')
+assert.equal(typeof expressIntegration.ExpressCacheService, 'function')
+assert.equal(typeof expressIntegration.getCacheService, 'function')
+assert.equal(typeof fastifyIntegration.default, 'function')
+assert.equal(fastifyIntegration.default, fastifyIntegration.fastifyResilientCache)
+assert.equal(typeof honoIntegration.HonoCacheService, 'function')
+assert.throws(
+  () => new honoIntegration.HonoCacheService({ env: { CACHE_REDIS_PORT: 'abc' } }),
+  root.CacheConfigurationError,
+)
+
+const express = require('express')
 const service = new root.CacheService({ logger: root.silentLogger })
+const app = express()
+new expressIntegration.ExpressCacheService({ service }).initApp(app)
+assert.equal(expressIntegration.getCacheService(app), service)
+
 const cache = service.createCache({ l2Enabled: false, l1Enabled: true })
 cache
   .set('k', 1)

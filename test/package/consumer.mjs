@@ -1,6 +1,15 @@
 // Loads the built package through its exports map as an ES module consumer would.
 import assert from 'node:assert/strict'
-import { CacheService, isCacheConfigurationError, silentLogger } from 'resilient-cache'
+import Fastify from 'fastify'
+import {
+  CacheConfigurationError,
+  CacheService,
+  isCacheConfigurationError,
+  silentLogger,
+} from 'resilient-cache'
+import { ExpressCacheService, getCacheService } from 'resilient-cache/express'
+import resilientCache, { cacheHealthHandler } from 'resilient-cache/fastify'
+import { HonoCacheService } from 'resilient-cache/hono'
 import { runL1BackendConformance } from 'resilient-cache/testing'
 
 assert.equal(typeof runL1BackendConformance, 'function')
@@ -8,11 +17,21 @@ const service = new CacheService({ logger: silentLogger })
 const cache = service.createCache({ l2Enabled: false, l1Enabled: true })
 await cache.set('k', { ok: true })
 assert.deepEqual(await cache.get('k'), { ok: true })
-await service.close()
 try {
   new CacheService({ l2Port: 0 })
   assert.fail('expected a configuration error')
 } catch (error) {
   assert.ok(isCacheConfigurationError(error))
 }
+
+// The integrations share the root entry's classes.
+assert.equal(typeof ExpressCacheService, 'function')
+assert.equal(typeof getCacheService, 'function')
+assert.equal(typeof cacheHealthHandler, 'function')
+assert.throws(() => new HonoCacheService({ env: { CACHE_REDIS_PORT: 'abc' } }), CacheConfigurationError)
+const app = Fastify()
+await app.register(resilientCache, { service })
+assert.equal(app.cacheService, service)
+await app.close()
+await service.close()
 console.log('esm ok')

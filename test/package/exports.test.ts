@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -19,13 +19,41 @@ describe('the built package', () => {
     expect(existsSync(`${root}/dist/index.cjs`)).toBe(true)
     expect(existsSync(`${root}/dist/index.d.ts`)).toBe(true)
     expect(existsSync(`${root}/dist/index.d.cts`)).toBe(true)
+    for (const framework of ['express', 'fastify', 'hono']) {
+      for (const file of ['js', 'cjs', 'd.ts', 'd.cts'])
+        expect(existsSync(`${root}/dist/${framework}.${file}`)).toBe(true)
+    }
   })
 
-  it('loads from a CommonJS script without loading the optional peers', () => {
+  it('never imports a framework from the root entry', () => {
+    for (const file of ['index.js', 'index.cjs']) {
+      const code = readFileSync(`${root}/dist/${file}`, 'utf8')
+      for (const framework of ['express', 'fastify', 'fastify-plugin', 'hono', '@hono/node-server']) {
+        expect(code).not.toMatch(new RegExp(`(from |require\\()['"]${framework}['"]`))
+      }
+    }
+  })
+
+  it('builds the integrations on the root entry instead of bundling a copy of the core', () => {
+    for (const framework of ['express', 'fastify', 'hono']) {
+      for (const file of [`${framework}.js`, `${framework}.cjs`]) {
+        const code = readFileSync(`${root}/dist/${file}`, 'utf8')
+        expect(code).toMatch(/(from |require\()['"]resilient-cache['"]/)
+        expect(code).not.toContain('class CacheService')
+      }
+    }
+  })
+
+  it('keeps the Fastify and Hono declaration merging in the published types', () => {
+    expect(readFileSync(`${root}/dist/fastify.d.ts`, 'utf8')).toContain("declare module 'fastify'")
+    expect(readFileSync(`${root}/dist/hono.d.ts`, 'utf8')).toContain("declare module 'hono'")
+  })
+
+  it('loads from a CommonJS script without loading the optional peers or frameworks, and each subpath', () => {
     expect(runConsumer('./consumer.cjs')).toContain('cjs ok')
   })
 
-  it('loads from an ES module script', () => {
+  it('loads the root and each subpath from an ES module script', () => {
     expect(runConsumer('./consumer.mjs')).toContain('esm ok')
   })
 })
