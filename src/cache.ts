@@ -9,6 +9,13 @@ import { InvalidationPublisher } from './invalidation/invalidation-publisher.js'
 import { assertValidKey, escapeGlob, KEY_SEPARATOR } from './keys.js'
 import type { L1Backend } from './l1/l1-backend.js'
 import type { L2Backend } from './l2/l2-backend.js'
+import { lockKeyOf, newLockToken, pauseBeforeLook } from './loading/distributed-lock.js'
+import {
+  type GetOrSetOptions,
+  type ResolvedGetOrSetOptions,
+  resolveGetOrSetOptions,
+  type WrapOptions,
+} from './loading/loading-options.js'
 import type { Logger } from './logger.js'
 import { type CircuitBreakerStats, idleCircuitBreakerStats } from './resilience/circuit-breaker.js'
 import {
@@ -20,6 +27,7 @@ import {
 } from './resilience/l2-guard.js'
 import { RepairJournal } from './resilience/repair-journal.js'
 import { type EntryCodec, EntryDecodeError } from './serializers/entry-codec.js'
+import { SingleFlight } from './single-flight.js'
 
 /** Per-call options of `set` and `setIfNotExist`. */
 export interface SetOptions {
@@ -83,6 +91,17 @@ export interface CacheStats {
     /** Journal replays completed after outages. */
     repairs: number
   }
+  loading: {
+    /** Loader calls made by `getOrSet` / `wrap` (one per single flight). */
+    loads: number
+    loadErrors: number
+    /** Expired copies served because the loader threw (`staleIfError`). */
+    staleServed: number
+    /** Distributed locks won, and waits for another instance's value (with how many ended in time). */
+    locksAcquired: number
+    lockWaits: number
+    lockWaitsTimedOut: number
+  }
   invalidation: {
     /** The mode in force (`none` when the cache has no L2, or the backend cannot carry the mode). */
     mode: InvalidationMode
@@ -118,6 +137,13 @@ export interface CacheParts {
 const SCAN_COUNT = 1000
 const UNLINK_BATCH = 500
 
+/** Filled by an L2 read that found an expired entry, for `staleIfError`. */
+interface StaleCopy<V> {
+  value: V | undefined
+  /** How long ago it expired, ms. */
+  expiredForMs: number
+}
+
 /** L1 cannot hold `undefined` and stores `null` as this token, so that `null` is a cacheable value. */
 const NULL_IN_L1: object = Object.freeze({ nullInL1: true })
 
@@ -148,6 +174,15 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
   readonly #bus: InvalidationBus | undefined
   readonly #publisher: InvalidationPublisher | undefined
   readonly #invalidationCounters = { messagesReceived: 0, keysInvalidated: 0 }
+  readonly #loadingCounters = {
+    loads: 0,
+    loadErrors: 0,
+    staleServed: 0,
+    locksAcquired: 0,
+    lockWaits: 0,
+    lockWaitsTimedOut: 0,
+  }
+  readonly #flights = new SingleFlight<V>()
   readonly #l1Counters = { hits: 0, misses: 0, resyncs: 0 }
   readonly #l2Counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
   #repairs = 0
@@ -203,13 +238,69 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
    */
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
-    const ttlMs = this.#entryTtlMs(options)
+    await this.#writeThrough(key, value, this.#entryTtlMs(options?.ttl), 0)
+  }
+
+  /**
+   * The value for `key`; on a miss, the value `loader` resolves, which is then stored. Concurrent
+   * callers for one key in this process share one lookup and one loader call (single flight; the
+   * first caller's options apply to the flight); with `lock: 'distributed'`, at most one instance
+   * loads at a time. A loader error reaches every caller of the flight and nothing is cached, unless
+   * `staleIfError` finds a recently expired copy to serve instead.
+   */
+  async getOrSet(key: string, loader: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<V> {
+    this.#assertUsable(key)
+    if (typeof loader !== 'function') {
+      throw new TypeError(`getOrSet: loader must be a function, got ${typeof loader}`)
+    }
+    const resolved = resolveGetOrSetOptions(options, 'getOrSet')
+    const l1 = this.#l1
+    if (l1 !== undefined) {
+      const stored = l1.get(key)
+      if (stored !== undefined) {
+        this.#l1Counters.hits++
+        return this.#fromL1(stored)
+      }
+    }
+    return this.#flights.run(key, () => this.#lookUpOrLoad(key, loader, resolved))
+  }
+
+  /**
+   * Memoises an async function in this cache: each call is a `getOrSet` under `options.key` (fixed,
+   * or computed from the arguments).
+   *
+   * @example
+   * const getUser = users.wrap((id: number) => db.users.find(id), { key: (id) => `user:${id}`, ttl: '5m' })
+   */
+  wrap<A extends unknown[]>(
+    fn: (...args: A) => V | PromiseLike<V>,
+    options: WrapOptions<A>,
+  ): (...args: A) => Promise<V> {
+    if (typeof fn !== 'function') throw new TypeError(`wrap: fn must be a function, got ${typeof fn}`)
+    const keyOf = options?.key
+    if (typeof keyOf !== 'string' && typeof keyOf !== 'function') {
+      throw new TypeError(
+        `wrap: options.key must be a string or a function of the arguments, got ${typeof keyOf}`,
+      )
+    }
+    const { key: _key, ...getOrSetOptions } = options
+    resolveGetOrSetOptions(getOrSetOptions, 'wrap')
+    return (...args: A) =>
+      this.getOrSet(typeof keyOf === 'string' ? keyOf : keyOf(...args), () => fn(...args), getOrSetOptions)
+  }
+
+  /**
+   * Writes L1, then L2 with a lifetime of `ttlMs` (the entry's header) plus `retainMs` (how long L2
+   * keeps the expired copy for `staleIfError`).
+   */
+  async #writeThrough(key: string, value: V, ttlMs: number, retainMs: number): Promise<void> {
     const encoded = this.#encode(value, ttlMs)
     this.#writeL1(key, value, ttlMs)
     const guard = this.#guard
     if (guard === undefined || encoded === undefined) return
     const fullKey = this.#keyPrefix + key
-    const written = await guard.run('set', (l2) => l2.set(fullKey, encoded, ttlMs), this.#l2Counters)
+    const l2TtlMs = ttlMs + retainMs
+    const written = await guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#l2Counters)
     if (written === L2_FAILED) {
       this.#journal.recordKey(fullKey)
     } else {
@@ -224,7 +315,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
    */
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
-    const ttlMs = this.#entryTtlMs(options)
+    const ttlMs = this.#entryTtlMs(options?.ttl)
     const encoded = this.#encode(value, ttlMs)
     const guard = this.#guard
     if (guard !== undefined && encoded !== undefined) {
@@ -404,6 +495,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
         pendingRepairs: this.#journal.size,
         repairs: this.#repairs,
       },
+      loading: { ...this.#loadingCounters },
       invalidation: {
         mode: this.#invalidation,
         messagesSent: this.#publisher?.messagesSent ?? 0,
@@ -497,6 +589,105 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     this.#closed = true
   }
 
+  /** One flight of `getOrSet`: L2, then the loader (under a distributed lock when asked). */
+  async #lookUpOrLoad(
+    key: string,
+    loader: () => V | PromiseLike<V>,
+    options: ResolvedGetOrSetOptions,
+  ): Promise<V> {
+    const guard = this.#guard
+    const stale: StaleCopy<V> = { value: undefined, expiredForMs: Number.POSITIVE_INFINITY }
+    if (this.#l1 !== undefined) this.#l1Counters.misses++
+    if (guard !== undefined) {
+      const found = await this.#readL2(key, guard, options.staleGraceMs > 0 ? stale : undefined)
+      if (found !== undefined) return found
+    }
+    if (options.distributed && guard !== undefined)
+      return this.#loadUnderLock(key, loader, options, guard, stale)
+    return this.#load(key, loader, options, stale)
+  }
+
+  /** Calls the loader and stores its value; on a loader error, serves `stale` if it is recent enough. */
+  async #load(
+    key: string,
+    loader: () => V | PromiseLike<V>,
+    options: ResolvedGetOrSetOptions,
+    stale: StaleCopy<V>,
+  ): Promise<V> {
+    this.#loadingCounters.loads++
+    let value: V
+    try {
+      value = await loader()
+    } catch (error) {
+      this.#loadingCounters.loadErrors++
+      if (stale.value !== undefined && stale.expiredForMs <= options.staleGraceMs) {
+        this.#loadingCounters.staleServed++
+        this.#logger.warn(
+          {
+            cache: this.name,
+            expiredForMs: Math.round(stale.expiredForMs),
+            error: (error as Error)?.message,
+          },
+          'Loader failed: serving the expired copy (staleIfError)',
+        )
+        return stale.value
+      }
+      throw error
+    }
+    await this.#writeThrough(key, value, this.#entryTtlMs(options.ttlMs, true), options.staleGraceMs)
+    return value
+  }
+
+  /**
+   * Loads under an L2 lock (`SET NX PX` with a random token, released by compare-and-delete), so that
+   * one instance loads while the others look for its value in L2, at growing intervals, until
+   * `lockTimeout`. Loads here when L2 cannot take the lock or the wait ends: the lock is an
+   * optimisation, never a reason to fail.
+   */
+  async #loadUnderLock(
+    key: string,
+    loader: () => V | PromiseLike<V>,
+    options: ResolvedGetOrSetOptions,
+    guard: L2Guard,
+    stale: StaleCopy<V>,
+  ): Promise<V> {
+    const lockKey = lockKeyOf(this.#keyPrefix + key)
+    const token = newLockToken()
+    const deadline = performance.now() + options.lockTimeoutMs
+    let waited = false
+    for (let attempt = 0; ; attempt++) {
+      const acquired = await guard.run(
+        'lock',
+        (l2) => l2.setIfNotExist(lockKey, token, options.lockTimeoutMs),
+        this.#l2Counters,
+      )
+      if (acquired === L2_FAILED) return this.#load(key, loader, options, stale)
+      if (acquired) {
+        this.#loadingCounters.locksAcquired++
+        try {
+          return await this.#load(key, loader, options, stale)
+        } finally {
+          void guard.run(
+            'unlock',
+            (l2) => l2.deleteIfEquals?.(lockKey, token) ?? Promise.resolve(false),
+            this.#l2Counters,
+          )
+        }
+      }
+      if (!waited) {
+        waited = true
+        this.#loadingCounters.lockWaits++
+      }
+      if (performance.now() >= deadline) {
+        this.#loadingCounters.lockWaitsTimedOut++
+        return this.#load(key, loader, options, stale)
+      }
+      await pauseBeforeLook(attempt)
+      const found = await this.#readL2(key, guard)
+      if (found !== undefined) return found
+    }
+  }
+
   /**
    * Announces on the bus that `keys` (every key for `null`) changed, through `run` (the guard, or a
    * repair's executor, which throws on failure). Does nothing without a bus.
@@ -525,7 +716,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     else for (const key of keys) this.#journal.recordKey(this.#keyPrefix + key)
   }
 
-  async #readL2(key: string, guard: L2Guard): Promise<V | undefined> {
+  async #readL2(key: string, guard: L2Guard, stale?: StaleCopy<V>): Promise<V | undefined> {
     const fullKey = this.#keyPrefix + key
     if (this.#journal.isPending(fullKey)) return undefined
     const ticket = this.#inflight.begin(key)
@@ -547,6 +738,10 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
       const remainingMs = entry.expiresAtMs - this.#clock.now()
       if (remainingMs <= 0) {
         this.#l2Counters.misses++
+        if (stale !== undefined) {
+          stale.value = entry.value as V
+          stale.expiredForMs = -remainingMs
+        }
         return undefined
       }
       this.#l2Counters.hits++
@@ -610,8 +805,13 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     return codec.encode(value, this.#clock.now() + ttlMs)
   }
 
-  #entryTtlMs(options: SetOptions | undefined): number {
-    return options?.ttl === undefined ? this.#options.l2TtlMs : parseDurationMs(options.ttl, 'ttl')
+  /** The lifetime of a new entry: `ttl` or `l2Ttl`, shortened by up to `ttlJitter` of it. */
+  #entryTtlMs(ttl: Duration | number | undefined, alreadyMs = false): number {
+    let ttlMs: number
+    if (ttl === undefined) ttlMs = this.#options.l2TtlMs
+    else ttlMs = alreadyMs ? (ttl as number) : parseDurationMs(ttl, 'ttl')
+    const jitter = this.#options.ttlJitter
+    return jitter === 0 ? ttlMs : Math.max(1, Math.round(ttlMs * (1 - jitter * Math.random())))
   }
 
   /** Deletes every L2 key under this cache's prefix, a SCAN page at a time. Throws when L2 fails. */

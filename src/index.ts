@@ -24,6 +24,8 @@ export {
   isCacheTimeoutError,
   isCircuitBreakerOpenError,
 } from './errors.js'
+export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
+export { SingleFlight } from './single-flight.js'
 export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent, ResyncReason } from './events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'

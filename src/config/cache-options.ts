@@ -10,6 +10,7 @@ import {
   type ResolvedServiceOptions,
 } from './options.js'
 import {
+  describeValue,
   rejectUnknownOptions,
   requireBoolean,
   requireInteger,
@@ -34,6 +35,7 @@ const CACHE_OPTION_NAMES = Object.keys({
   circuitBreakerThreshold: true,
   circuitBreakerTimeout: true,
   invalidation: true,
+  ttlJitter: true,
 } satisfies Record<keyof CacheOptions, true>)
 
 /**
@@ -106,5 +108,17 @@ export function resolveCacheOptions(
       options.invalidation === undefined
         ? service.invalidation
         : requireOneOf(options.invalidation, 'invalidation', INVALIDATION_MODES),
+    ttlJitter: requireFraction(options.ttlJitter ?? CACHE_DEFAULTS.ttlJitter, 'ttlJitter'),
   }
+}
+
+/** A number from 0 up to (not including) 1. */
+function requireFraction(value: unknown, label: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new CacheConfigurationError(
+      label,
+      `expected a number from 0 up to (not including) 1, got ${describeValue(value)}`,
+    )
+  }
+  return value
 }

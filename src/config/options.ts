@@ -120,6 +120,12 @@ export interface CacheOptions {
   circuitBreakerTimeout?: Duration
   /** How this cache keeps other instances' L1 coherent. @default the service's `invalidation` */
   invalidation?: InvalidationMode
+  /**
+   * Shortens each entry's lifetime by a random fraction of at most this much (0 to less than 1), so
+   * that entries written together do not all expire, and reload, together. `0.1`: 90% to 100% of the
+   * ttl. @default 0
+   */
+  ttlJitter?: number
 }
 
 /** Defaults of {@link CacheFactoryConfigOptions}, durations in seconds. */
@@ -150,6 +156,7 @@ export const CACHE_DEFAULTS = {
   l1MaxSize: 1000,
   l1Ttl: 60,
   l1Clone: false,
+  ttlJitter: 0,
 } as const
 
 /** Service options after validation: every field present, durations in milliseconds. */
@@ -199,4 +206,5 @@ export interface ResolvedCacheOptions {
   /** True when any breaker option was given for this cache: it then gets a breaker of its own. */
   hasOwnBreaker: boolean
   invalidation: InvalidationMode
+  ttlJitter: number
 }

@@ -62,6 +62,12 @@ export interface L2Backend {
   /** Releases what the backend created (a passed-in client is left open). Idempotent. */
   close(): Promise<void>
   /**
+   * Optional, for `getOrSet(..., { lock: 'distributed' })`: deletes the key only if it holds exactly
+   * `expected` (atomically); resolves whether it did. Without it a lock is never released early and
+   * simply expires.
+   */
+  deleteIfEquals?(key: string, expected: Uint8Array): Promise<boolean>
+  /**
    * Optional, for `invalidation: 'bus'`: publishes a message on a channel; resolves when the server
    * accepted it. Rejects like any command when the server cannot be reached.
    */

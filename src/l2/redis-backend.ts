@@ -14,6 +14,10 @@ import type {
 import { isRedisLikeClient, type RedisLikeClient, type RedisLikeClientClass } from './redis-client.js'
 import { RedisSubscriber } from './redis-subscriber.js'
 
+/** Deletes KEYS[1] only if it still holds ARGV[1]: releases a lock without touching a successor's. */
+const DELETE_IF_EQUALS_SCRIPT =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
+
 /** Longest pause between two reconnection attempts: keeps recovery within a second of Redis returning. */
 const MAX_RECONNECT_DELAY_MS = 500
 /** Longest wait for QUIT before the socket is dropped on close. */
@@ -136,6 +140,10 @@ class RedisBackend implements L2Backend {
 
   async ping(): Promise<void> {
     await this.#client.ping()
+  }
+
+  async deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
+    return (await this.#client.eval(DELETE_IF_EQUALS_SCRIPT, 1, key, asBuffer(expected))) === 1
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -19,6 +19,7 @@ export interface RedisLikeClient {
   ): Promise<[string, string[]]>
   ping(): Promise<string>
   publish(channel: string, message: string): Promise<number>
+  eval(script: string, numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>
   subscribe(...channels: string[]): Promise<unknown>
   client(subcommand: string, ...args: string[]): Promise<unknown>
   /** A new client with the same connection options, plus `overrides`. */
