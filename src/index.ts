@@ -24,14 +24,13 @@ export {
   isCacheTimeoutError,
   isCircuitBreakerOpenError,
 } from './errors.js'
-export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
-export { SingleFlight } from './single-flight.js'
 export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent, ResyncReason } from './events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
 export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
 export type { L2Backend, L2BackendFactory, L2BackendOptions, L2Readiness } from './l2/l2-backend.js'
 export { getL2Backend, listL2Backends, registerL2Backend } from './l2/registry.js'
+export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export { consoleLogger, type Logger, silentLogger } from './logger.js'
 export {
   CircuitBreaker,
@@ -42,3 +41,4 @@ export {
 } from './resilience/circuit-breaker.js'
 export * from './serializers/index.js'
 export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './service.js'
+export { SingleFlight } from './single-flight.js'
