@@ -1,6 +1,6 @@
-# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers).
+# Seed targets: install-dev, test, check, demo, bench (plus build, lint helpers).
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis build typecheck lint test check demo
+.PHONY: install-dev redis build typecheck lint test check demo bench
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -32,3 +32,8 @@ check: install-dev redis
 demo: install-dev
 	-./scripts/ensure-redis-server.sh
 	npm run demo
+
+# Builds the library, installs the peers of bench/ (npm ci --prefix bench) and redis-server, then runs
+# the suite; extra flags through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --cpu-prof".
+bench: install-dev
+	npm run bench -- $(BENCH_ARGS)
