@@ -25,16 +25,16 @@ export function escapeXml(text: string): string {
 
 const COMPARISON_TEXT = { '<=': '≤', '>=': '≥', '<': '<' } as const
 /** The scale runs from 1/SCALE_LIMIT to SCALE_LIMIT; scores beyond it are drawn at the edge. */
-const SCALE_LIMIT = 16
+const SCALE_LIMIT = 4
 
 /** The chart as an SVG document. `subtitle` names the machine and date. */
 export function renderRatiosSvg(targets: readonly TargetResult[], subtitle: string): string {
-  const width = 1100
+  const width = 1120
   const labelWidth = 490
   const plotWidth = 320
   const rowHeight = 30
   const top = 70
-  const height = top + rowHeight * targets.length + 40
+  const height = top + rowHeight * targets.length + 58
   const plotLeft = labelWidth + 10
   const centre = plotLeft + plotWidth / 2
   const halfLog = Math.log2(SCALE_LIMIT)
@@ -48,7 +48,7 @@ export function renderRatiosSvg(targets: readonly TargetResult[], subtitle: stri
     `<text x="16" y="26" font-size="17" font-weight="600">resilient-cache: measured ratios against the targets of issue 7</text>`,
     `<text x="16" y="46" fill="#555">${escapeXml(subtitle)}</text>`,
   ]
-  for (const tick of [1 / 16, 1 / 4, 1, 4, 16]) {
+  for (const tick of [1 / 4, 1 / 2, 1, 2, 4]) {
     const tx = x(tick)
     const label = tick === 1 ? 'target' : tick > 1 ? `${tick}x better` : `${1 / tick}x worse`
     parts.push(
@@ -60,14 +60,24 @@ export function renderRatiosSvg(targets: readonly TargetResult[], subtitle: stri
     const y = top + index * rowHeight
     const score = targetScore(target)
     const end = x(score)
+    // Beyond the scale the bar stops at its edge; an arrow says it goes on.
+    const beyond = Math.abs(Math.log2(score)) > halfLog
     const colour = target.pass ? '#2e7d32' : '#c62828'
     const summary = `${formatRatio(target.summary.median, target.format)} (goal ${COMPARISON_TEXT[target.comparison]} ${formatRatio(target.target, target.format)}) ${target.pass ? 'PASS' : 'MISS'}`
     parts.push(
       `<text x="${labelWidth}" y="${y + 19}" text-anchor="end">${escapeXml(target.label)}</text>`,
       `<rect x="${Math.min(centre, end)}" y="${y + 7}" width="${Math.max(1, Math.abs(end - centre))}" height="16" fill="${colour}" rx="2"><title>${escapeXml(summary)}</title></rect>`,
-      `<text x="${plotLeft + plotWidth + 10}" y="${y + 19}" fill="${colour}">${escapeXml(summary)}</text>`,
+      ...(beyond
+        ? [
+            `<text x="${end + (score > 1 ? 3 : -3)}" y="${y + 20}" text-anchor="${score > 1 ? 'start' : 'end'}" fill="${colour}">${score > 1 ? '▶' : '◀'}</text>`,
+          ]
+        : []),
+      `<text x="${plotLeft + plotWidth + 24}" y="${y + 19}" fill="${colour}">${escapeXml(summary)}</text>`,
     )
   })
-  parts.push('</svg>')
+  parts.push(
+    `<text x="${centre}" y="${top + rowHeight * targets.length + 36}" text-anchor="middle" fill="#555" font-size="11">bar: measured ÷ goal for "at least" goals, goal ÷ measured for "at most" goals (log scale)</text>`,
+    '</svg>',
+  )
   return `${parts.join('\n')}\n`
 }
