@@ -67,6 +67,16 @@ export function collectGarbage(type: 'major' | 'minor' = 'major'): void {
   ;(globalThis as { gc?: GcFunction }).gc?.({ type })
 }
 
+/**
+ * Lets the event loop turn once. Batches of awaited, already-resolved promises never leave the
+ * microtask queue, so without this a whole case would run without handling I/O, timers or signals
+ * (Ctrl-C would wait for it), and whatever another candidate left pending would run on the next
+ * one's time.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 /** Elapsed nanoseconds of one batch, awaiting it only when it returned a promise. */
 async function timeBatch(batch: Batch, ops: number): Promise<number> {
   const start = process.hrtime.bigint()
@@ -86,6 +96,7 @@ export async function calibrate(candidate: Candidate, settings: MeasureSettings)
   const warmupNs = settings.warmupMs * 1e6
   const sliceNs = Math.max(5e6, (settings.roundMs * 1e6) / 4)
   for (;;) {
+    await yieldToEventLoop()
     const elapsed = await timeBatch(candidate.batch, ops)
     spentNs += elapsed
     lastNsPerOp = elapsed / ops
@@ -120,6 +131,7 @@ export async function measureInterleaved(
       for (let turn = 0; turn < candidates.length; turn++) {
         const index = (round + turn) % candidates.length
         const candidate = candidates[index] as Candidate
+        await yieldToEventLoop()
         collectGarbage('minor')
         elapsedNs[index] =
           (elapsedNs[index] as number) +
