@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       `${settings.rounds} rounds per case after ≥ ${settings.warmupMs} ms of warm-up per candidate; ` +
       `~${settings.roundMs} ms per round and candidate; candidates interleaved (the first one rotates each round), ` +
       `and in the Redis cases each round is cut into ${ctx.ioSettings.slices} slices taken in turn; ` +
-      'a full GC before each round, a young-generation GC before each timed slice. Time/op and ops/s are medians of the rounds; ± is half the ' +
+      'a full GC before each round, and an event-loop turn and a young-generation GC before each timed slice. Time/op and ops/s are medians of the rounds; ± is half the ' +
       "min–max range in % of the median; '÷ ours' is the candidate's median over resilient-cache's. " +
       'Ratios are medians of per-round ratios.'
     const report = [
