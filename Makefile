@@ -1,6 +1,6 @@
-# Seed targets: install-dev, test, check, demo (plus build, lint, bench helpers), and the web examples.
+# Seed targets: install-dev, test, check, demo, bench (plus build, lint helpers), chaos and the web examples.
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis build typecheck lint test check demo chaos example-express example-fastify example-hono
+.PHONY: install-dev redis build typecheck lint test check demo chaos bench example-express example-fastify example-hono
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -41,3 +41,8 @@ chaos: install-dev redis
 # else a private redis-server they start themselves: so they need redis-server installed.
 example-express example-fastify example-hono: example-%: install-dev redis
 	npm run example:$*
+
+# Builds the library, installs the peers of bench/ (npm ci --prefix bench) and redis-server, then runs
+# the suite; extra flags through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --cpu-prof".
+bench: install-dev
+	npm run bench -- $(BENCH_ARGS)

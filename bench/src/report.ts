@@ -1,0 +1,71 @@
+/**
+ * What a case hands back for the table, the targets and the chart. Plain data, no behaviour.
+ */
+import type { CandidateKind, CandidateResult } from './measure.js'
+import { type Summary, summarize } from './stats.js'
+
+/** What a row's numbers are: nanoseconds per operation, or bytes per entry. */
+export type RowUnit = 'ns/op' | 'B/entry'
+
+/** One line of a case's table. */
+export interface Row {
+  name: string
+  kind: CandidateKind
+  note?: string
+  unit: RowUnit
+  /** Per-round values in `unit` (one per round; the median is what the table shows). */
+  samples: number[]
+  summary: Summary
+  /** A free-form extra column (encoded size, say). */
+  extra?: string
+}
+
+/** One measured case: a table of rows. */
+export interface CaseResult {
+  /** Stable id, e.g. `l2-hit-in-flight`; also the name of its CPU profile. */
+  id: string
+  title: string
+  /** One sentence on what is measured and how, printed under the title. */
+  description: string
+  rows: Row[]
+  /** Heading of the `extra` column when rows have one. */
+  extraHeading?: string
+}
+
+/** How a measured ratio is compared with its target. */
+export type Comparison = '<=' | '>=' | '<'
+
+/** One of issue 7's targets, evaluated on this run. */
+export interface TargetResult {
+  /** Stable id, e.g. `l1-vs-floor`. */
+  id: string
+  /** The ratio as the issue states it, e.g. `L1 hit: ours ÷ async floor (time)`. */
+  label: string
+  comparison: Comparison
+  target: number
+  /** `x` for a factor, `%` for a share (then values are fractions: 0.03 is 3 %). */
+  format: 'x' | '%'
+  /** The ratio per round (or a single value when the case has no rounds in common). */
+  samples: number[]
+  summary: Summary
+  pass: boolean
+}
+
+/** Turns harness results into table rows. */
+export function rowsFromResults(results: readonly CandidateResult[]): Row[] {
+  return results.map((result) => ({
+    name: result.name,
+    kind: result.kind,
+    ...(result.note === undefined ? {} : { note: result.note }),
+    unit: 'ns/op',
+    samples: result.nsPerOp,
+    summary: summarize(result.nsPerOp),
+  }))
+}
+
+/** The row called `name`; throws when a case forgot to measure it (a bench bug). */
+export function rowNamed(rows: readonly Row[], name: string): Row {
+  const row = rows.find((candidate) => candidate.name === name)
+  if (row === undefined) throw new Error(`no row named '${name}'`)
+  return row
+}
