@@ -1,6 +1,8 @@
 /**
- * Collects the keys one cache changed in L2 during one turn of the event loop and publishes them as
- * one bus message, after the writes succeeded (the cache calls it only then). Writes resolve without
+ * Collects the keys one cache changed in L2 during one tick and publishes them as one bus message,
+ * after the writes succeeded (the cache calls it only then). The message leaves at the end of the
+ * tick, in the same socket write as the commands issued meanwhile (the backend batches a tick's
+ * writes), so a sequential writer pays no extra round trip for it. Writes resolve without
  * waiting for the publish; a publish that fails hands its keys back through `onFailed`, so that the
  * cache journals them for repair like a write that missed L2.
  */
@@ -9,7 +11,8 @@ export class InvalidationPublisher {
   readonly #onFailed: (keys: readonly string[] | null) => void
   #pending = new Set<string>()
   #cleared = false
-  #scheduled: NodeJS.Immediate | undefined
+  #scheduled = false
+  #disposed = false
   messagesSent = 0
   keysSent = 0
 
@@ -40,8 +43,7 @@ export class InvalidationPublisher {
 
   /** Publishes what is pending now (used before close and by tests). */
   async flush(): Promise<void> {
-    clearImmediate(this.#scheduled)
-    this.#scheduled = undefined
+    if (this.#disposed) return
     const keys = this.#cleared ? null : [...this.#pending]
     if (keys !== null && keys.length === 0) return
     this.#pending = new Set()
@@ -56,13 +58,14 @@ export class InvalidationPublisher {
 
   /** Drops what is pending without sending it (the service is closing). */
   dispose(): void {
-    clearImmediate(this.#scheduled)
-    this.#scheduled = undefined
+    this.#disposed = true
   }
 
   #schedule(): void {
-    this.#scheduled ??= setImmediate(() => {
-      this.#scheduled = undefined
+    if (this.#scheduled) return
+    this.#scheduled = true
+    process.nextTick(() => {
+      this.#scheduled = false
       void this.flush()
     })
   }

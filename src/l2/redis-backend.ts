@@ -64,6 +64,8 @@ class RedisBackend implements L2Backend {
   readonly #detach: () => void
   #lastErrorLogAt = 0
   #closed = false
+  /** Whether the socket is corked until the end of this tick (see `#batchWrites`). */
+  #corked = false
   /** The connection for invalidations, opened by the first `subscribe` or `track`. */
   #subscriber: { client: RedisLikeClient; subscriber: RedisSubscriber } | undefined
 
@@ -108,19 +110,24 @@ class RedisBackend implements L2Backend {
   }
 
   get(key: string): Promise<Uint8Array | null> {
+    this.#batchWrites()
     return this.#client.getBuffer(key)
   }
 
   async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    this.#batchWrites()
     await this.#client.set(key, asBuffer(value), 'PX', ttlMs)
   }
 
   async setIfNotExist(key: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
+    this.#batchWrites()
     return (await this.#client.set(key, asBuffer(value), 'PX', ttlMs, 'NX')) === 'OK'
   }
 
   delete(keys: readonly string[]): Promise<number> {
-    return keys.length === 0 ? Promise.resolve(0) : this.#client.unlink(...keys)
+    if (keys.length === 0) return Promise.resolve(0)
+    this.#batchWrites()
+    return this.#client.unlink(...keys)
   }
 
   async exists(key: string): Promise<boolean> {
@@ -147,7 +154,26 @@ class RedisBackend implements L2Backend {
   }
 
   async publish(channel: string, message: string): Promise<void> {
+    this.#batchWrites()
     await this.#client.publish(channel, message)
+  }
+
+  /**
+   * Holds the socket's writes until the end of this tick, so that the commands of many concurrent
+   * calls leave in one write system call instead of one each (ioredis writes each command at once).
+   * A lone call pays nothing measurable: the socket is uncorked before any I/O could happen anyway.
+   */
+  #batchWrites(): void {
+    if (this.#corked) return
+    const stream = (this.#client as { stream?: { cork?: () => void; uncork?: () => void } }).stream
+    if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return
+    stream.cork()
+    this.#corked = true
+    process.nextTick(() => {
+      this.#corked = false
+      // The very socket that was corked, even if a reconnection has replaced it meanwhile.
+      stream.uncork?.()
+    })
   }
 
   subscribe(channel: string, listener: L2ChannelListener): L2Subscription {
