@@ -28,7 +28,15 @@ export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent, Resync
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
 export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
-export type { L2Backend, L2BackendFactory, L2BackendOptions, L2Readiness } from './l2/l2-backend.js'
+export type {
+  L2Backend,
+  L2BackendFactory,
+  L2BackendOptions,
+  L2ChannelListener,
+  L2Readiness,
+  L2Subscription,
+  L2TrackingListener,
+} from './l2/l2-backend.js'
 export { getL2Backend, listL2Backends, registerL2Backend } from './l2/registry.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export { consoleLogger, type Logger, silentLogger } from './logger.js'

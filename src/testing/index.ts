@@ -255,5 +255,69 @@ export function runL2BackendConformance(
       await backend.close()
       await backend.close()
     })
+
+    // The optional abilities: checked when the backend has them (see BACKEND_GUIDE.md).
+    it('deleteIfEquals deletes only a key that holds the expected bytes (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.deleteIfEquals === undefined) return
+      await backend.set(`${ns}lock`, bytes('token-a'), 10_000)
+      assert.equal(await backend.deleteIfEquals(`${ns}lock`, bytes('token-b')), false)
+      assert.equal(await backend.exists(`${ns}lock`), true)
+      assert.equal(await backend.deleteIfEquals(`${ns}lock`, bytes('token-a')), true)
+      assert.equal(await backend.exists(`${ns}lock`), false)
+    })
+
+    it('delivers published messages to a subscriber (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.publish === undefined || backend.subscribe === undefined) return
+      const received: string[] = []
+      const subscription = backend.subscribe(`${ns}channel`, {
+        message: (payload) => received.push(payload),
+        resubscribed: () => undefined,
+      })
+      try {
+        // The subscription is set up in the background: publish until it is heard.
+        await eventually(
+          async () => {
+            await backend.publish?.(`${ns}channel`, 'hello')
+            return received.length > 0
+          },
+          5000,
+          'a published message',
+        )
+        assert.equal(received[0], 'hello')
+      } finally {
+        await subscription.close()
+      }
+    })
+
+    it('reports changes made by another client to a tracked prefix, not its own (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.track === undefined) return
+      const { backend: other } = await make()
+      const reported: string[] = []
+      const subscription = backend.track(`${ns}tracked:`, {
+        invalidated: (keys) => reported.push(...(keys ?? ['<flush>'])),
+        resubscribed: () => undefined,
+      })
+      try {
+        // Tracking is set up in the background: write from the other client until it is reported.
+        await eventually(
+          async () => {
+            await other.set(`${ns}tracked:other`, bytes('v'), 10_000)
+            return reported.includes(`${ns}tracked:other`)
+          },
+          5000,
+          'a change by another client reported',
+        )
+        // Now tracking is on: an own write, then another one from the other client as a marker.
+        await backend.set(`${ns}tracked:own`, bytes('v'), 10_000)
+        await other.set(`${ns}tracked:marker`, bytes('v'), 10_000)
+        await eventually(async () => reported.includes(`${ns}tracked:marker`), 5000, 'the marker reported')
+        assert.ok(!reported.includes(`${ns}tracked:own`), `own write reported: ${reported.join(', ')}`)
+      } finally {
+        await subscription.close()
+      }
+    })
   })
 }
