@@ -4,6 +4,7 @@ import { getL2Backend } from '../l2/registry.js'
 import { consoleLogger } from '../logger.js'
 import { resolveSerializer } from '../serializers/registry.js'
 import { parseDurationMs } from './durations.js'
+import { resolveL2Topology } from './l2-topology.js'
 import {
   type CacheFactoryConfigOptions,
   INVALIDATION_MODES,
@@ -39,6 +40,10 @@ const SERVICE_OPTION_NAMES = Object.keys({
   l2Url: true,
   l2Tls: true,
   l2Client: true,
+  l2Mode: true,
+  l2ClusterNodes: true,
+  l2Sentinels: true,
+  l2SentinelName: true,
   l2ConnectTimeout: true,
   l2SocketTimeout: true,
   l2CommandTimeout: true,
@@ -55,7 +60,7 @@ const SERVICE_OPTION_NAMES = Object.keys({
 } satisfies Record<ServiceOptionName, true>)
 
 /** How {@link CacheFactoryConfig.fromEnv} turns an environment value into an option value. */
-export type CacheEnvValueKind = 'string' | 'secret' | 'integer' | 'boolean' | 'duration'
+export type CacheEnvValueKind = 'string' | 'secret' | 'integer' | 'boolean' | 'duration' | 'list'
 
 /** One entry of {@link CACHE_ENV_KEYS}. */
 export interface CacheEnvKeySpec {
@@ -64,7 +69,8 @@ export interface CacheEnvKeySpec {
   /**
    * How the value is read: `integer` is a whole decimal number (`'6379'`); `boolean` is
    * true/false, 1/0, yes/no or on/off, any case; `duration` is seconds or a string with a unit
-   * (`'500ms'`, `'5s'`); `secret` is a string never shown in errors.
+   * (`'500ms'`, `'5s'`); `secret` is a string never shown in errors; `list` is comma-separated
+   * (`'10.0.0.1:7000,10.0.0.2:7000'`).
    */
   readonly kind: CacheEnvValueKind
   /** One line for README tables and `--help` output. */
@@ -89,6 +95,26 @@ export const CACHE_ENV_KEYS = {
       'redis://, rediss:// (valkey://, valkeys://) URL; wins over host, port, db, username, password',
   },
   CACHE_REDIS_TLS: { option: 'l2Tls', kind: 'boolean', description: 'Connect with TLS' },
+  CACHE_REDIS_MODE: {
+    option: 'l2Mode',
+    kind: 'string',
+    description: "How the servers are deployed: 'standalone', 'cluster' or 'sentinel'",
+  },
+  CACHE_REDIS_CLUSTER_NODES: {
+    option: 'l2ClusterNodes',
+    kind: 'list',
+    description: 'Cluster mode: some nodes of the cluster, host:port separated by commas',
+  },
+  CACHE_REDIS_SENTINELS: {
+    option: 'l2Sentinels',
+    kind: 'list',
+    description: 'Sentinel mode: the Sentinels, host:port separated by commas',
+  },
+  CACHE_REDIS_SENTINEL_NAME: {
+    option: 'l2SentinelName',
+    kind: 'string',
+    description: 'Sentinel mode: the name the Sentinels monitor the primary under',
+  },
   CACHE_REDIS_CONNECT_TIMEOUT: {
     option: 'l2ConnectTimeout',
     kind: 'duration',
@@ -214,11 +240,30 @@ export class CacheFactoryConfig {
       )
     }
 
+    const l2Host = requireNonEmptyString(merged.l2Host, label('l2Host'))
+    const l2Port = requireInteger(merged.l2Port, label('l2Port'), 1, 65_535)
+    const l2Db = requireInteger(merged.l2Db, label('l2Db'), 0)
+    const topology = resolveL2Topology(
+      {
+        l2Mode: merged.l2Mode,
+        modeGiven: given.l2Mode !== undefined,
+        l2ClusterNodes: merged.l2ClusterNodes,
+        l2Sentinels: merged.l2Sentinels,
+        l2SentinelName: merged.l2SentinelName,
+        l2Client: merged.l2Client,
+        l2Url,
+        l2Host,
+        l2Port,
+        l2Db,
+      },
+      label,
+    )
+
     this.resolved = Object.freeze({
       l2Backend,
-      l2Host: requireNonEmptyString(merged.l2Host, label('l2Host')),
-      l2Port: requireInteger(merged.l2Port, label('l2Port'), 1, 65_535),
-      l2Db: requireInteger(merged.l2Db, label('l2Db'), 0),
+      l2Host,
+      l2Port,
+      l2Db,
       l2Password:
         merged.l2Password === undefined ? undefined : requireSecret(merged.l2Password, label('l2Password')),
       l2Username:
@@ -228,6 +273,7 @@ export class CacheFactoryConfig {
       l2Url,
       l2Tls: requireTls(merged.l2Tls, label('l2Tls')),
       l2Client: merged.l2Client,
+      ...topology,
       l2ConnectTimeoutMs: parseDurationMs(merged.l2ConnectTimeout, label('l2ConnectTimeout')),
       l2SocketTimeoutMs: parseDurationMs(merged.l2SocketTimeout, label('l2SocketTimeout')),
       l2CommandTimeoutMs: parseDurationMs(merged.l2CommandTimeout, label('l2CommandTimeout')),
@@ -313,6 +359,14 @@ function parseEnvValue(raw: unknown, kind: CacheEnvValueKind, envKey: string): u
       return typeof raw === 'number' ? String(raw) : raw
     case 'duration':
       return raw
+    case 'list':
+      // Blank entries (a trailing comma) are dropped; each address is validated with the option.
+      return typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((entry) => entry.trim())
+            .filter((entry) => entry !== '')
+        : raw
     case 'integer': {
       if (typeof raw !== 'string') return raw
       const text = raw.trim()

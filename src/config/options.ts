@@ -24,6 +24,24 @@ export type InvalidationMode = 'bus' | 'tracking' | 'none'
 /** Every {@link InvalidationMode}, for validation. */
 export const INVALIDATION_MODES: readonly InvalidationMode[] = ['bus', 'tracking', 'none']
 
+/**
+ * How the L2 servers are deployed:
+ * - `standalone`: one server (or a proxy in front of several), at `l2Url` or `l2Host`/`l2Port`;
+ * - `cluster`: Redis Cluster / Valkey cluster, found from the seed nodes `l2ClusterNodes`;
+ * - `sentinel`: a primary watched by Sentinel, found by asking `l2Sentinels` for `l2SentinelName`.
+ */
+export type L2Mode = 'standalone' | 'cluster' | 'sentinel'
+
+/** Every {@link L2Mode}, for validation. */
+export const L2_MODES: readonly L2Mode[] = ['standalone', 'cluster', 'sentinel']
+
+/** A server address: a cluster seed node or a Sentinel. */
+export interface L2NodeAddress {
+  host: string
+  /** 1 to 65535. */
+  port: number
+}
+
 /** Options of a {@link CacheService}, as given to `new CacheFactoryConfig()` or `new CacheService()`. */
 export interface CacheFactoryConfigOptions {
   /** L2 backend. @default 'redis' */
@@ -46,10 +64,31 @@ export interface CacheFactoryConfigOptions {
   /** `true` for TLS with default options, or Node.js `tls.connect` options. @default false */
   l2Tls?: boolean | Record<string, unknown>
   /**
-   * An existing ioredis/iovalkey client to use instead of creating one. The service never closes it.
+   * An existing ioredis/iovalkey client (`Redis`, or `Cluster`) to use instead of creating one. The
+   * service never closes it. A `Cluster` implies `l2Mode: 'cluster'`.
    * @default undefined
    */
   l2Client?: unknown
+  /**
+   * How the L2 servers are deployed: one server, a Redis Cluster, or a primary behind Sentinel.
+   * @default 'standalone'
+   */
+  l2Mode?: L2Mode
+  /**
+   * With `l2Mode: 'cluster'`, some nodes of the cluster (`'host:port'` or `{ host, port }`); the
+   * client learns the others from them. Password, user name and TLS come from `l2Password`,
+   * `l2Username`, `l2Tls` (or `l2Url`).
+   * @default the one node at `l2Url`, or `l2Host`:`l2Port`
+   */
+  l2ClusterNodes?: ReadonlyArray<string | L2NodeAddress>
+  /**
+   * With `l2Mode: 'sentinel'` (required there): the Sentinels to ask where the primary is
+   * (`'host:port'` or `{ host, port }`). `l2Db`, `l2Password`, `l2Username` and `l2Tls` apply to the
+   * primary. @default undefined
+   */
+  l2Sentinels?: ReadonlyArray<string | L2NodeAddress>
+  /** With `l2Mode: 'sentinel'` (required there): the name Sentinel monitors the primary under. @default undefined */
+  l2SentinelName?: string
   /** Time allowed to open the TCP connection. @default 5 (seconds) */
   l2ConnectTimeout?: Duration
   /** Idle time after which a socket with pending commands is considered dead and reconnected. @default 5 (seconds) */
@@ -131,6 +170,7 @@ export interface CacheOptions {
 /** Defaults of {@link CacheFactoryConfigOptions}, durations in seconds. */
 export const SERVICE_DEFAULTS = {
   l2Backend: 'redis',
+  l2Mode: 'standalone',
   l2Host: 'localhost',
   l2Port: 6379,
   l2Db: 0,
@@ -170,6 +210,13 @@ export interface ResolvedServiceOptions {
   l2Url: string | undefined
   l2Tls: boolean | Record<string, unknown>
   l2Client: unknown
+  l2Mode: L2Mode
+  /** The seed nodes in cluster mode (never empty there); empty in the other modes. */
+  l2ClusterNodes: readonly L2NodeAddress[]
+  /** The Sentinels in sentinel mode (never empty there); empty in the other modes. */
+  l2Sentinels: readonly L2NodeAddress[]
+  /** Set in sentinel mode (unless `l2Client` was given), `undefined` otherwise. */
+  l2SentinelName: string | undefined
   l2ConnectTimeoutMs: number
   l2SocketTimeoutMs: number
   l2CommandTimeoutMs: number

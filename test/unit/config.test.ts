@@ -37,6 +37,7 @@ describe('CacheFactoryConfig defaults', () => {
     ['maxValueBytes', 8 * 1024 * 1024],
     ['repairJournalMaxEntries', 10_000],
     ['l2Tls', false],
+    ['l2Mode', 'standalone'],
   ] as const)('fills in %s = %j in options', (name, value) => {
     expect(options[name]).toBe(value)
   })
@@ -61,6 +62,8 @@ describe('CacheFactoryConfig defaults', () => {
     ['l2Username', undefined],
     ['l2Url', undefined],
     ['l2Client', undefined],
+    ['l2Mode', 'standalone'],
+    ['l2SentinelName', undefined],
   ] as const)('resolves %s to %j', (name, value) => {
     expect(resolved[name]).toBe(value)
   })
