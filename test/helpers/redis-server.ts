@@ -255,6 +255,11 @@ export interface RedisServerOptions {
   port?: number
   /** Appended to the generated arguments, e.g. `['--requirepass', 'secret']`. */
   extraArgs?: readonly string[]
+  /**
+   * A config file, passed before every other argument (redis-server reads a file only there). Sentinels
+   * need one, since they write their state back into it.
+   */
+  configFile?: string
   /** Executable to run. Default `redis-server` from PATH. */
   binary?: string
   /** Bound on `start()`/`restart()`/`resume()` waiting for the server to answer PING. Default 10 000 ms. */
@@ -548,6 +553,7 @@ export class RedisServer {
 
   private buildArgs(port: number, dir: string): string[] {
     return [
+      ...(this.options.configFile === undefined ? [] : [this.options.configFile]),
       '--port',
       String(port),
       '--bind',
