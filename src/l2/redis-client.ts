@@ -28,6 +28,7 @@ export interface RedisLikeClient {
   quit(): Promise<unknown>
   disconnect(): void
   on(event: string, listener: (...args: unknown[]) => void): unknown
+  once(event: string, listener: (...args: unknown[]) => void): unknown
   off(event: string, listener: (...args: unknown[]) => void): unknown
 }
 
@@ -46,5 +47,40 @@ export function isRedisLikeClient(value: unknown): value is RedisLikeClient {
     typeof client.getBuffer === 'function' &&
     typeof client.set === 'function' &&
     typeof client.on === 'function'
+  )
+}
+
+/** A connection to one node of a cluster, as the cluster client keeps it. */
+export interface RedisLikeNode extends RedisLikeClient {
+  readonly options: { readonly host: string; readonly port: number }
+  /** The socket, while connected; corked to batch a tick's writes. */
+  readonly stream?: { cork?: () => void; uncork?: () => void }
+}
+
+/** The part of the ioredis / iovalkey `Cluster` API that the cluster backend uses, besides the commands. */
+export interface RedisLikeCluster extends RedisLikeClient {
+  readonly isCluster: true
+  /**
+   * The client's map of slots: `slots[slot]` lists the `host:port` of the node serving it first, then
+   * its replicas. Public on both clients.
+   */
+  readonly slots: ReadonlyArray<readonly string[] | undefined>
+  /** The node connections the client holds now. */
+  nodes(role?: 'all' | 'master' | 'slave'): RedisLikeNode[]
+  /** Asks a node for the slot map again (CLUSTER SLOTS); concurrent calls share one request. */
+  refreshSlotsCache(callback?: (error?: Error | null) => void): void
+}
+
+/** The `Cluster` class exported by ioredis and iovalkey. */
+export type RedisLikeClusterClass = new (
+  startupNodes: Array<{ host: string; port: number }>,
+  options: Record<string, unknown>,
+) => RedisLikeCluster
+
+/** Whether a client is a cluster client. */
+export function isRedisLikeCluster(client: RedisLikeClient): client is RedisLikeCluster {
+  return (
+    (client as { isCluster?: unknown }).isCluster === true &&
+    typeof (client as { nodes?: unknown }).nodes === 'function'
   )
 }

@@ -2,6 +2,19 @@ import type { Logger } from '../logger.js'
 import type { L2ChannelListener, L2Subscription, L2TrackingListener } from './l2-backend.js'
 import type { RedisLikeClient } from './redis-client.js'
 
+/** What {@link RedisSubscriber} uses of a connection. */
+export type SubscriberClient = Pick<RedisLikeClient, 'status' | 'client' | 'subscribe' | 'on' | 'off'>
+
+/** Options of a {@link RedisSubscriber}. */
+export interface RedisSubscriberOptions {
+  /**
+   * Call `resubscribed()` on the tracking listeners once tracking is first in place, as after a
+   * reconnection: for a subscriber that replaces one whose tracking was lost (a cluster primary that
+   * failed over), so invalidations may have been missed in between. @default false
+   */
+  announceFirstTracking?: boolean
+}
+
 /** Where Redis delivers tracking invalidations to the connection named in `REDIRECT`. */
 const TRACKING_CHANNEL = '__redis__:invalidate'
 
@@ -16,8 +29,8 @@ const TRACKING_CHANNEL = '__redis__:invalidate'
  * been missed, so that a cache resyncing then cannot miss one published in between.
  */
 export class RedisSubscriber {
-  readonly #main: RedisLikeClient
-  readonly #connection: RedisLikeClient
+  readonly #main: SubscriberClient
+  readonly #connection: SubscriberClient
   readonly #logger: Logger
   readonly #channels = new Map<string, Set<L2ChannelListener>>()
   readonly #prefixes = new Map<string, Set<L2TrackingListener>>()
@@ -35,11 +48,20 @@ export class RedisSubscriber {
   #notifyTracking = false
   #closed = false
 
-  /** `connection` must be a fresh client of its own, speaking RESP2 (see the Redis backend). */
-  constructor(main: RedisLikeClient, connection: RedisLikeClient, logger: Logger) {
+  /**
+   * `connection` must be a fresh client of its own, speaking RESP2 (see the Redis backend), to the
+   * same server as `main` when tracking is used.
+   */
+  constructor(
+    main: SubscriberClient,
+    connection: SubscriberClient,
+    logger: Logger,
+    options: RedisSubscriberOptions = {},
+  ) {
     this.#main = main
     this.#connection = connection
     this.#logger = logger
+    this.#notifyTracking = options.announceFirstTracking === true
     const onConnectionReady = () => {
       this.#subscribed = new Set()
       this.#connectionId = undefined
