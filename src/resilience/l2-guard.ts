@@ -253,6 +253,12 @@ export class L2Guard {
     if (this.#recovery !== undefined || this.#closed) return
     this.#recovery = this.#recover(early).finally(() => {
       this.#recovery = undefined
+      // Writes skipped while the journal was replayed (the breaker was half-open) were journaled
+      // after the replay's plan was made. Replay them now that L2 takes writes again, rather than at
+      // the next call: until then other instances could read from L2 what they replaced.
+      if (!this.#closed && this.breaker.state === 'closed' && this.#hasPendingRepairs()) {
+        this.#startRecovery()
+      }
     })
   }
 

@@ -61,9 +61,13 @@ class RecordingParticipant implements RepairParticipant {
     return this.pending
   }
 
+  /** Keys journaled while the next replay runs (writes skipped while the breaker was half-open). */
+  journaledDuringNextRepair = false
+
   async repair(): Promise<void> {
     this.calls.push('repair')
-    this.pending = false
+    this.pending = this.journaledDuringNextRepair
+    this.journaledDuringNextRepair = false
   }
 
   resync(reason: ResyncReason): void {
@@ -192,6 +196,26 @@ describe('L2Guard recovery order', () => {
       'resync:breaker',
       'breaker:closed',
     ])
+    await guard.close()
+  })
+
+  it('replays what was journaled during the replay right after closing, without waiting for traffic', async () => {
+    const { backend, participant, guard, open } = setUp()
+    open()
+    participant.pending = true
+    participant.journaledDuringNextRepair = true
+    backend.pingBehaviour = 'answer'
+    await vi.advanceTimersByTimeAsync(PROBE_INTERVAL_MS)
+    expect(participant.calls).toEqual([
+      'breaker:open',
+      'breaker:half_open',
+      'repair',
+      'resync:breaker',
+      'breaker:closed',
+      'repair',
+    ])
+    expect(participant.pending).toBe(false)
+    await guard.settled()
     await guard.close()
   })
 
