@@ -226,6 +226,14 @@ export class RedisCluster {
         if (infoField(info, 'cluster_state') !== 'ok') return false
         if (infoField(info, 'cluster_slots_ok') !== '16384') return false
         if (Number(infoField(info, 'cluster_known_nodes')) !== total) return false
+        // Roles travel by gossip: every node must see each primary with all its replicas.
+        const nodes = parseClusterNodes(await server.command('CLUSTER', 'NODES'))
+        const primaries = nodes.filter((node) => node.role === 'master' && node.slots.length > 0)
+        if (primaries.length !== this.#options.masters) return false
+        for (const primary of primaries) {
+          const replicas = nodes.filter((node) => node.masterId === primary.id && !node.failing)
+          if (replicas.length < this.#options.replicasPerMaster) return false
+        }
         const replication = await server.command('INFO', 'replication')
         if (
           infoField(replication, 'role') === 'slave' &&

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { CacheFactoryConfig } from '../../src/config/factory-config.js'
+import { redisL2Backend, valkeyL2Backend } from '../../src/l2/redis-backend.js'
+import { silentLogger } from '../../src/logger.js'
+import { runL2BackendConformance } from '../../src/testing/index.js'
+import { useRedisSentinel } from '../helpers/scale-out.js'
+import { useServices } from '../helpers/services.js'
+import { sentinelPrimaryKilled } from './failover-scenarios.js'
+
+// One primary, one replica, three Sentinels for the file; the last test kills the primary.
+const redis = useRedisSentinel({ downAfterMs: 1000, failoverTimeoutMs: 2000 })
+const openService = useServices()
+
+const sentinelConfig = () => ({
+  l2Mode: 'sentinel' as const,
+  l2Sentinels: redis.set.sentinels,
+  l2SentinelName: redis.set.name,
+})
+
+for (const [name, factory] of [
+  ['redis sentinel', redisL2Backend],
+  ['valkey sentinel', valkeyL2Backend],
+] as const) {
+  runL2BackendConformance(
+    name,
+    () => factory({ config: new CacheFactoryConfig(sentinelConfig()).resolved, logger: silentLogger }),
+    { describe, it, afterEach },
+  )
+}
+
+describe('Sentinel mode', () => {
+  it('connects to the primary the Sentinels name, in the database asked for', async () => {
+    const service = openService({ ...sentinelConfig(), l2Db: 3 })
+    const cache = service.createCache<string>({ l2KeyPrefix: 'sentinel-db' })
+    await cache.set('k', 'v')
+    const primary = redis.set.server(await redis.set.masterPort())
+    expect(await primary.command('SELECT', '3')).toBe('OK')
+    expect(await primary.command('INFO', 'keyspace')).toMatch(/^db3:keys=1,/m)
+    expect(service.getStats().l2.status).toBe('ready')
+  })
+})
+
+describe('Sentinel: the primary killed under load', () => {
+  it('serves from L1, then from the promoted replica without a restart; no call throws, no stale read after recovery', async () => {
+    const report = await sentinelPrimaryKilled(redis.set)
+    console.info('sentinel failover:', JSON.stringify({ ...report, errors: undefined }))
+
+    expect(report.threw, String(report.errors)).toBe(0)
+    expect(report.recovered).toBe(true)
+    expect(report.servedWhileNoPrimary).toBeGreaterThan(0)
+    expect(report.staleBeforeRecovery).toBeGreaterThan(0)
+    expect(report.staleReads).toBe(0)
+    expect(report.staleInL2).toBe(0)
+    expect(report.writerRepaired).toBe(true)
+    expect(report.firstReadFromNewPrimaryMs).toBeDefined()
+    expect(report.afterPromotionMs).toBeLessThan(1500)
+  }, 60_000)
+})
