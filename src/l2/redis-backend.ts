@@ -30,6 +30,7 @@ import {
   type RedisTopologyContext,
   StandaloneTopology,
 } from './redis-topology.js'
+import { reviveWhenEnded } from './revive-ended-client.js'
 
 /** Deletes KEYS[1] only if it still holds ARGV[1]: releases a lock without touching a successor's. */
 const DELETE_IF_EQUALS_SCRIPT =
@@ -80,8 +81,11 @@ class RedisBackend implements L2Backend {
     const stopReady = this.#topology.onReady(() => {
       for (const listener of this.#readyListeners) listener()
     })
+    // A client we created must never stay given up; one we were given is its owner's to manage.
+    const stopReviving = ownsClient ? reviveWhenEnded(client, () => this.#closed) : () => {}
     this.#detach = () => {
       stopReady()
+      stopReviving()
       client.off('error', onError)
     }
   }

@@ -48,9 +48,11 @@ export function standaloneClientOptions(config: ResolvedServiceOptions): Record<
 }
 
 /**
- * The primary that the Sentinels name. On a failover the connection drops (or, if the old primary is
- * demoted while the connection stays up, its writes fail with READONLY): the client reconnects and
- * asks the Sentinels again, within {@link MAX_RECONNECT_DELAY_MS}.
+ * The primary that the Sentinels name. When it dies the connection drops: the client reconnects and
+ * asks the Sentinels again, within {@link MAX_RECONNECT_DELAY_MS}, until they name the promoted
+ * replica. When it is still alive (a manual failover, a partition), it stays a primary, accepting
+ * writes that its demotion will throw away, until a Sentinel reconfigures it, which can take 10 s:
+ * so the client also listens for the Sentinels' `+switch-master` and reconnects at once.
  */
 export function sentinelClientOptions(config: ResolvedServiceOptions): Record<string, unknown> {
   return {
@@ -62,6 +64,7 @@ export function sentinelClientOptions(config: ResolvedServiceOptions): Record<st
     db: config.l2Db,
     // While every Sentinel is unreachable the client keeps asking them, quickly, instead of giving up.
     sentinelRetryStrategy: reconnectDelayMs,
+    failoverDetector: true,
     // A demoted primary answers writes with READONLY: reconnect (to the primary the Sentinels name
     // now) without resending the command, which the caller has already seen fail.
     reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 1 : false),

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js'
 import type { L2ChannelListener, L2Subscription, L2TrackingListener } from './l2-backend.js'
 import type { RedisLikeClient } from './redis-client.js'
 import { RedisSubscriber } from './redis-subscriber.js'
+import { reviveWhenEnded } from './revive-ended-client.js'
 
 /** A socket whose writes can be held back until the end of the tick. */
 export interface CorkableSocket {
@@ -75,7 +76,8 @@ export class StandaloneTopology implements RedisTopology {
   readonly #client: RedisLikeClient
   readonly #context: RedisTopologyContext
   /** The connection for invalidations, opened by the first `subscribe` or `track`. */
-  #subscriber: { client: RedisLikeClient; subscriber: RedisSubscriber } | undefined
+  #subscriber: { client: RedisLikeClient; subscriber: RedisSubscriber; stopReviving: () => void } | undefined
+  #closed = false
 
   constructor(client: RedisLikeClient, context: RedisTopologyContext) {
     this.#client = client
@@ -124,14 +126,17 @@ export class StandaloneTopology implements RedisTopology {
       this.#subscriber = {
         client,
         subscriber: new RedisSubscriber(this.#client, client, this.#context.logger),
+        stopReviving: reviveWhenEnded(client, () => this.#closed),
       }
     }
     return this.#subscriber.subscriber
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     if (this.#subscriber === undefined) return
     // The subscriber connection is always ours, also around a passed-in client.
+    this.#subscriber.stopReviving()
     await this.#subscriber.subscriber.close()
     await closeClient(this.#subscriber.client)
   }

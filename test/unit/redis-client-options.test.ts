@@ -56,6 +56,8 @@ describe('client options keep the cache promises in every mode', () => {
       ],
       name: 'cache',
       db: 4,
+      // A primary demoted while alive stays writable until Sentinel reconfigures it: leave at once.
+      failoverDetector: true,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
