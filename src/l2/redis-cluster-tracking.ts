@@ -80,7 +80,8 @@ export class ClusterTracking {
         void this.#drop(tracking)
       }
     }
-    if (primaries.length === 0) return
+    // Until the client has the slot map, its "primaries" are the seed nodes, replicas included.
+    if (this.#cluster.status !== 'ready' || primaries.length === 0) return
     for (const node of primaries) {
       if (!this.#primaries.has(node)) this.#primaries.set(node, this.#trackPrimary(node, this.#started))
     }

@@ -13,7 +13,7 @@ import { CacheService } from '../../src/index.js'
 import { encodeInvalidation, INVALIDATION_CHANNEL } from '../../src/invalidation/invalidation-message.js'
 import { hashSlot } from '../../src/l2/slots.js'
 import { silentLogger } from '../../src/logger.js'
-import type { RedisCluster } from '../helpers/redis-cluster.js'
+import type { ClusterNodeView, RedisCluster } from '../helpers/redis-cluster.js'
 import type { RedisSentinelSet } from '../helpers/redis-sentinel.js'
 import { LoadRecorder, startLoad, type VersionedValue, WriteLedger } from './load.js'
 
@@ -51,9 +51,12 @@ export interface FailoverReport {
 interface Deployment {
   scenario: string
   config: CacheFactoryConfigOptions
-  /** Whether the full L2 key lives on the primary that will be killed. */
-  onVictim(fullKey: string): boolean
-  /** Kills the primary; resolves once Redis reports the replica promoted. */
+  /**
+   * Chooses the primary to kill, once both services listen on the bus; resolves whether a full L2 key
+   * lives on it.
+   */
+  chooseVictim(): Promise<(fullKey: string) => boolean>
+  /** Kills the chosen primary; `failedOver` resolves once Redis reports the replica promoted. */
   killPrimary(): Promise<{ failedOver: Promise<void> }>
   /** Publishes `message` on `channel` from every running data node; resolves how many. */
   publishEverywhere(channel: string, message: string): Promise<number>
@@ -86,25 +89,49 @@ async function until(condition: () => boolean, limitMs = RECOVERY_LIMIT_MS): Pro
   return true
 }
 
-/** A Redis Cluster loses the primary of the slot of `probe::beacon`. */
+/**
+ * A Redis Cluster loses a primary that has a replica. It is one that no bus subscriber listens on: a
+ * subscriber whose node dies moves to another node at once and drops its L1 (messages may have been
+ * missed), which would leave nothing for the reader to serve from L1 during the failover.
+ */
 export async function clusterPrimaryKilled(
   cluster: RedisCluster,
   options: FailoverOptions = {},
 ): Promise<FailoverReport> {
-  const victim = (await cluster.masters())[0]
-  if (victim === undefined) throw new Error('the cluster has no primary')
-  const onVictim = (fullKey: string) => {
-    const slot = hashSlot(fullKey)
-    return victim.slots.some(([from, to]) => slot >= from && slot <= to)
-  }
+  let victim: ClusterNodeView | undefined
   return failoverUnderLoad(
     {
       scenario: 'Redis Cluster: a primary killed (SIGKILL), its replica promoted',
       config: { l2Mode: 'cluster', l2ClusterNodes: cluster.seeds },
-      onVictim,
+      async chooseVictim() {
+        const listening = async () => {
+          const ports: number[] = []
+          for (const port of cluster.livePorts) {
+            const clients = await cluster.server(port).command('CLIENT', 'LIST')
+            for (const line of clients.split('\n')) if (/ sub=[1-9]/.test(line)) ports.push(port)
+          }
+          return ports
+        }
+        let subscribers = await listening()
+        const deadline = performance.now() + RECOVERY_LIMIT_MS
+        while (subscribers.length < 2 && performance.now() < deadline) {
+          await delay(10)
+          subscribers = await listening()
+        }
+        const candidates = await cluster.mastersWithReplica()
+        victim = candidates.find((node) => !subscribers.includes(node.port)) ?? candidates[0]
+        const chosen = victim
+        if (chosen === undefined) throw new Error('the cluster has no primary with a replica left')
+        return (fullKey) => {
+          const slot = hashSlot(fullKey)
+          return chosen.slots.some(([from, to]) => slot >= from && slot <= to)
+        }
+      },
       async killPrimary() {
-        const heir = await cluster.killMaster(victim.port)
-        return { failedOver: cluster.waitForFailover(victim.port, heir, RECOVERY_LIMIT_MS) }
+        if (victim === undefined) throw new Error('no victim chosen')
+        const dead = victim.port
+        const heir = await cluster.killMaster(dead)
+        return { failedOver: cluster.waitForFailover(dead, heir, RECOVERY_LIMIT_MS) }
       },
       async publishEverywhere(channel, message) {
         const ports = cluster.livePorts
@@ -125,7 +152,8 @@ export async function sentinelPrimaryKilled(
     {
       scenario: 'Sentinel: the primary killed (SIGKILL), the replica promoted',
       config: { l2Mode: 'sentinel', l2Sentinels: set.sentinels, l2SentinelName: set.name },
-      onVictim: () => true,
+      // One primary holds every key.
+      chooseVictim: async () => () => true,
       async killPrimary() {
         const { heirPort } = await set.killMaster()
         return { failedOver: set.waitForFailover(heirPort, RECOVERY_LIMIT_MS) }
@@ -172,8 +200,9 @@ async function failoverUnderLoad(deployment: Deployment, options: FailoverOption
 
     for (let index = 0; index < KEYS; index++) await write(keyName(index), false)
     for (let index = 0; index < KEYS; index++) await reader.get(keyName(index))
+    const onVictim = await deployment.chooseVictim()
     let beaconIndex = 0
-    while (!deployment.onVictim(`probe::beacon${beaconIndex}`)) beaconIndex++
+    while (!onVictim(`probe::beacon${beaconIndex}`)) beaconIndex++
     const beacon = `beacon${beaconIndex}`
     await probe.set(beacon, { key: beacon, seq: 0 })
 
@@ -196,7 +225,7 @@ async function failoverUnderLoad(deployment: Deployment, options: FailoverOption
       const value = await recorder.time('get', () => reader.get(key))
       const endedAt = performance.now()
       if (value !== undefined && startedAt > killedAt && endedAt < promotedAt) {
-        if (deployment.onVictim(`users::${key}`)) servedWhileNoPrimary++
+        if (onVictim(`users::${key}`)) servedWhileNoPrimary++
       }
       if (!ledger.isStale(key, value, startedAt)) return
       if (startedAt > settledAt) staleReads++

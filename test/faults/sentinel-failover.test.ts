@@ -4,8 +4,9 @@ import { redisL2Backend, valkeyL2Backend } from '../../src/l2/redis-backend.js'
 import { silentLogger } from '../../src/logger.js'
 import { runL2BackendConformance } from '../../src/testing/index.js'
 import { useRedisSentinel } from '../helpers/scale-out.js'
-import { useServices } from '../helpers/services.js'
+import { useServices, waitFor } from '../helpers/services.js'
 import { sentinelPrimaryKilled } from './failover-scenarios.js'
+import { LoadRecorder, startLoad } from './load.js'
 
 // One primary, one replica, three Sentinels for the file; the last test kills the primary.
 const redis = useRedisSentinel({ downAfterMs: 1000, failoverTimeoutMs: 2000 })
@@ -38,6 +39,44 @@ describe('Sentinel mode', () => {
     expect(await primary.command('INFO', 'keyspace')).toMatch(/^db3:keys=1,/m)
     expect(service.getStats().l2.status).toBe('ready')
   })
+})
+
+describe('Sentinel: a manual failover (SENTINEL FAILOVER)', () => {
+  it('follows the new primary without a restart; no call throws', async () => {
+    const writer = openService(sentinelConfig()).createCache<number>({
+      l2KeyPrefix: 'switch',
+      l1Enabled: true,
+    })
+    const reader = openService(sentinelConfig()).createCache<number>({
+      l2KeyPrefix: 'switch',
+      l1Enabled: true,
+    })
+    const recorder = new LoadRecorder()
+    let written = 0
+    const load = startLoad(2, async (worker) => {
+      const key = `k${Math.floor(Math.random() * 50)}`
+      if (worker === 0) await recorder.time('set', () => writer.set(key, ++written))
+      else await recorder.time('get', () => reader.get(key))
+    })
+    const { newPort } = await redis.set.failover()
+    // Writes reach the new primary: the old one was demoted, and the clients asked the Sentinels again.
+    await waitFor(
+      async () => {
+        await writer.set('after', written)
+        return (await redis.set.server(newPort).command('EXISTS', 'switch::after')) === '1'
+      },
+      10_000,
+      'a write on the new primary',
+    )
+    await load.stop()
+    expect(recorder.threw, String(recorder.errors)).toBe(0)
+    await writer.set('after', written)
+    await waitFor(
+      async () => (await reader.get('after')) === written,
+      5000,
+      'the reader seeing the last write',
+    )
+  }, 60_000)
 })
 
 describe('Sentinel: the primary killed under load', () => {

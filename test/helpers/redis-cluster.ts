@@ -59,6 +59,27 @@ export function infoField(info: string, field: string): string | undefined {
   return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim()
 }
 
+/**
+ * Resolves once `replica` has applied everything `primary` had in its replication stream when called
+ * (a replica that says its link is up may still be loading a full sync): killing the primary then
+ * loses no write made before. Rejects after `timeoutMs`.
+ */
+export async function waitForReplicaCaughtUp(
+  primary: RedisServer,
+  replica: RedisServer,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const target = Number(infoField(await primary.command('INFO', 'replication'), 'master_repl_offset'))
+  const caughtUp = await pollUntil(async () => {
+    const replication = await replica.command('INFO', 'replication')
+    return (
+      infoField(replication, 'master_link_status') === 'up' &&
+      Number(infoField(replication, 'slave_repl_offset')) >= target
+    )
+  }, timeoutMs)
+  if (!caughtUp) throw new Error(`the replica on ${replica.port} did not catch up with ${primary.port}`)
+}
+
 /** Parses CLUSTER NODES. */
 export function parseClusterNodes(text: string): ClusterNodeView[] {
   return text
@@ -149,6 +170,27 @@ export class RedisCluster {
     )
   }
 
+  /** The primaries that still have a running replica to fail over to. */
+  async mastersWithReplica(): Promise<ClusterNodeView[]> {
+    const nodes = await this.topology()
+    return nodes.filter(
+      (node) =>
+        node.role === 'master' &&
+        !node.failing &&
+        node.slots.length > 0 &&
+        nodes.some((replica) => replica.masterId === node.id && !replica.failing),
+    )
+  }
+
+  /** The port of the primary that serves `slot`. */
+  async masterOfSlot(slot: number): Promise<number> {
+    const owner = (await this.masters()).find((node) =>
+      node.slots.some(([from, to]) => slot >= from && slot <= to),
+    )
+    if (owner === undefined) throw new Error(`no primary serves slot ${slot}`)
+    return owner.port
+  }
+
   /** The replica of the primary on `masterPort`. */
   async replicaOf(masterPort: number): Promise<ClusterNodeView> {
     const nodes = await this.topology()
@@ -182,9 +224,13 @@ export class RedisCluster {
     await this.server(port).kill()
   }
 
-  /** SIGKILLs the primary on `port`; resolves the port of its replica, which should take over. */
+  /**
+   * SIGKILLs the primary on `port` once its replica has caught up with it (so that the test decides
+   * what is lost, not replication lag); resolves the replica's port, which should take over.
+   */
   async killMaster(port: number): Promise<number> {
     const heir = await this.replicaOf(port)
+    await waitForReplicaCaughtUp(this.server(port), this.server(heir.port))
     await this.kill(port)
     return heir.port
   }

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LOOPBACK_HOST } from './free-port.js'
-import { infoField } from './redis-cluster.js'
+import { infoField, waitForReplicaCaughtUp } from './redis-cluster.js'
 import { RedisServer, type RespValue } from './redis-server.js'
 
 /** Options of {@link RedisSentinelSet.start}. */
@@ -100,11 +100,15 @@ export class RedisSentinelSet {
     return Number(Array.isArray(address) ? address[1] : Number.NaN)
   }
 
-  /** SIGKILLs the primary; resolves `{ deadPort, heirPort }`, the replica being the heir. */
+  /**
+   * SIGKILLs the primary once the replica has caught up with it; resolves `{ deadPort, heirPort }`, the
+   * replica being the heir.
+   */
   async killMaster(): Promise<{ deadPort: number; heirPort: number }> {
     const deadPort = await this.masterPort()
     const heir = [...this.#servers.values()].find((server) => server.port !== deadPort && server.isRunning)
     if (heir === undefined) throw new Error('no replica to fail over to')
+    await waitForReplicaCaughtUp(this.server(deadPort), heir)
     await this.server(deadPort).kill()
     return { deadPort, heirPort: heir.port }
   }
@@ -120,6 +124,30 @@ export class RedisSentinelSet {
       return infoField(await this.server(heirPort).command('INFO', 'replication'), 'role') === 'master'
     }, timeoutMs)
     if (!done) throw new Error(`Sentinel did not fail over to port ${heirPort} within ${timeoutMs} ms`)
+  }
+
+  /**
+   * A manual failover (SENTINEL FAILOVER): the replica is promoted, the old primary turned into its
+   * replica. Resolves once the Sentinels name the new primary and the old one is in sync with it.
+   */
+  async failover(): Promise<{ oldPort: number; newPort: number }> {
+    const oldPort = await this.masterPort()
+    const heir = [...this.#servers.values()].find((server) => server.port !== oldPort && server.isRunning)
+    const sentinel = this.#sentinels.find((candidate) => candidate.isRunning)
+    if (heir === undefined || sentinel === undefined) throw new Error('nothing to fail over to')
+    await sentinel.call(['SENTINEL', 'FAILOVER', this.name])
+    await this.waitForFailover(heir.port)
+    const old = this.server(oldPort)
+    // Sentinel turns the old primary into a replica only when it next polls it (every 10 s): do what
+    // it will do now, so that the set has a replica in sync again without that wait.
+    await old.command('REPLICAOF', LOOPBACK_HOST, String(heir.port))
+    const following = await pollUntil(
+      async () => infoField(await old.command('INFO', 'replication'), 'master_port') === String(heir.port),
+      this.#options.startTimeoutMs,
+    )
+    if (!following) throw new Error(`the old primary on ${oldPort} did not follow the new one`)
+    await waitForReplicaCaughtUp(heir, old, this.#options.startTimeoutMs)
+    return { oldPort, newPort: heir.port }
   }
 
   /** Kills every process by pid and removes the Sentinels' config files. Idempotent. */
