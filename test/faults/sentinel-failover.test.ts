@@ -3,6 +3,7 @@ import { CacheFactoryConfig } from '../../src/config/factory-config.js'
 import { redisL2Backend, valkeyL2Backend } from '../../src/l2/redis-backend.js'
 import { silentLogger } from '../../src/logger.js'
 import { runL2BackendConformance } from '../../src/testing/index.js'
+import { runTsScript } from '../helpers/run-script.js'
 import { useRedisSentinel } from '../helpers/scale-out.js'
 import { useServices, waitFor } from '../helpers/services.js'
 import { sentinelPrimaryKilled } from './failover-scenarios.js'
@@ -39,6 +40,28 @@ describe('Sentinel mode', () => {
     expect(await primary.command('INFO', 'keyspace')).toMatch(/^db3:keys=1,/m)
     expect(service.getStats().l2.status).toBe('ready')
   })
+})
+
+describe('Sentinel mode: configured from the environment', () => {
+  it.each(['bus', 'tracking'])(
+    'works from CACHE_REDIS_SENTINELS and CACHE_REDIS_SENTINEL_NAME, and leaves nothing alive after close (%s)',
+    async (invalidation) => {
+      const result = await runTsScript(
+        'test/fixtures/scale-out-close-and-exit.ts',
+        {
+          CACHE_REDIS_MODE: 'sentinel',
+          CACHE_REDIS_SENTINELS: redis.set.sentinels.join(','),
+          CACHE_REDIS_SENTINEL_NAME: redis.set.name,
+          CACHE_INVALIDATION: invalidation,
+        },
+        15_000,
+      )
+      expect(result.output).toContain('mode sentinel, listed 20')
+      expect(result.output).toContain('cleared 20, ping true')
+      expect(result.output).toContain('closed')
+      expect(result.code).toBe(0)
+    },
+  )
 })
 
 describe('Sentinel: a manual failover (SENTINEL FAILOVER)', () => {
