@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { RedisLikeClient, RedisLikeCluster } from './redis-client.js'
-import { reconnectDelayMs } from './redis-client-options.js'
+import { nodeListenerOptions, reconnectDelayMs } from './redis-client-options.js'
 import type { SubscriberClient } from './redis-subscriber.js'
 
 /**
@@ -81,15 +81,8 @@ export class ClusterSubscriberConnection implements SubscriberClient {
       return
     }
     this.#lastNodeKey = `${node.options.host}:${node.options.port}`
-    // RESP2 for pub/sub messages; no reconnection of its own: a lost node is replaced by another one.
-    const connection = node.duplicate({
-      protocol: 2,
-      autoResubscribe: false,
-      lazyConnect: false,
-      readOnly: false,
-      enableOfflineQueue: false,
-      retryStrategy: null,
-    })
+    // No reconnection of its own: a lost node is replaced by another one.
+    const connection = node.duplicate(nodeListenerOptions(null))
     this.#current = connection
     connection.on('ready', () => {
       this.#attempts = 0

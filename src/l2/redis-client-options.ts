@@ -110,3 +110,22 @@ export function clusterClientOptions(config: ResolvedServiceOptions): {
     },
   }
 }
+
+/**
+ * Overrides for a connection of ours that listens on one node of a cluster (for bus messages or
+ * tracking reports), duplicated from the cluster client's connection to that node: RESP2, which
+ * delivers tracking reports as pub/sub messages, the primary role, no queue, and `retryStrategy`
+ * (`null` to never reconnect, when the caller moves to another node instead).
+ */
+export function nodeListenerOptions(
+  retryStrategy: ((attempt: number) => number) | null,
+): Record<string, unknown> {
+  return {
+    protocol: 2,
+    autoResubscribe: false,
+    lazyConnect: false,
+    readOnly: false,
+    enableOfflineQueue: false,
+    retryStrategy,
+  }
+}

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js'
 import type { ClusterWatcher } from './cluster-watcher.js'
 import type { L2Subscription, L2TrackingListener } from './l2-backend.js'
 import type { RedisLikeClient, RedisLikeCluster, RedisLikeNode } from './redis-client.js'
-import { reconnectDelayMs } from './redis-client-options.js'
+import { nodeListenerOptions, reconnectDelayMs } from './redis-client-options.js'
 import { RedisSubscriber } from './redis-subscriber.js'
 import { closeClient } from './redis-topology.js'
 
@@ -89,16 +89,8 @@ export class ClusterTracking {
   }
 
   #trackPrimary(node: RedisLikeNode, replacesLost: boolean): PrimaryTracking {
-    // RESP2, to receive the reports as pub/sub messages; reconnects to this very node until the
-    // primary is dropped from the map.
-    const connection = node.duplicate({
-      protocol: 2,
-      autoResubscribe: false,
-      lazyConnect: false,
-      readOnly: false,
-      enableOfflineQueue: false,
-      retryStrategy: reconnectDelayMs,
-    })
+    // Reconnects to this very node until the primary is dropped from the map.
+    const connection = node.duplicate(nodeListenerOptions(reconnectDelayMs))
     connection.on('error', this.#logConnectionError)
     const subscriber = new RedisSubscriber(node, connection, this.#logger, {
       announceFirstTracking: replacesLost,

@@ -15,7 +15,7 @@ import { hashSlot } from '../../src/l2/slots.js'
 import { silentLogger } from '../../src/logger.js'
 import type { ClusterNodeView, RedisCluster } from '../helpers/redis-cluster.js'
 import type { RedisSentinelSet } from '../helpers/redis-sentinel.js'
-import { LoadRecorder, startLoad, type VersionedValue, WriteLedger } from './load.js'
+import { pollUntil, startLoad, type VersionedValue, writerAndReader } from './load.js'
 
 /** What a failover scenario measured. Times are milliseconds. */
 export interface FailoverReport {
@@ -80,14 +80,7 @@ const AFTER_MS = 1000
 const keyName = (index: number) => `user_${index}`
 const randomKey = () => keyName(Math.floor(Math.random() * KEYS))
 
-async function until(condition: () => boolean, limitMs = RECOVERY_LIMIT_MS): Promise<boolean> {
-  const deadline = performance.now() + limitMs
-  while (!condition()) {
-    if (performance.now() > deadline) return false
-    await delay(5)
-  }
-  return true
-}
+const until = (condition: () => boolean, limitMs = RECOVERY_LIMIT_MS) => pollUntil(condition, limitMs)
 
 /**
  * A Redis Cluster loses a primary that has a replica. It is one that no bus subscriber listens on: a
@@ -185,21 +178,8 @@ async function failoverUnderLoad(deployment: Deployment, options: FailoverOption
   const serviceA = new CacheService(config)
   const serviceB = new CacheService(config)
   try {
-    const cacheOptions = { l2KeyPrefix: 'users', l1Enabled: true, l1MaxSize: KEYS * 2 }
-    const writer = serviceA.createCache<VersionedValue>(cacheOptions)
-    const reader = serviceB.createCache<VersionedValue>(cacheOptions)
-    const probe = serviceB.createCache<VersionedValue>({ l2KeyPrefix: 'probe' })
-    const ledger = new WriteLedger()
-    const recorder = new LoadRecorder()
-    const write = async (key: string, remove: boolean) => {
-      const seq = ledger.nextSeq()
-      if (remove) await recorder.time('delete', () => writer.delete(key))
-      else await recorder.time('set', () => writer.set(key, { key, seq }))
-      ledger.resolved(key, seq)
-    }
-
-    for (let index = 0; index < KEYS; index++) await write(keyName(index), false)
-    for (let index = 0; index < KEYS; index++) await reader.get(keyName(index))
+    const { writer, reader, probe, ledger, recorder, write, seed } = writerAndReader(serviceA, serviceB, KEYS)
+    await seed(keyName)
     const onVictim = await deployment.chooseVictim()
     let beaconIndex = 0
     while (!onVictim(`probe::beacon${beaconIndex}`)) beaconIndex++

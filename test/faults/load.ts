@@ -6,6 +6,7 @@
  * Deliberately free of Vitest imports: the chaos report runs the scenarios through tsx.
  */
 import { setTimeout as delay } from 'node:timers/promises'
+import type { CacheService } from '../../src/service.js'
 
 /** Latency of a set of calls, in milliseconds. */
 export interface LatencySummary {
@@ -167,4 +168,39 @@ export class WriteLedger {
     }
     return value.seq < latestSeq
   }
+}
+
+/** Resolves once `condition` holds, polling every 5 ms; `false` after `limitMs`. */
+export async function pollUntil(condition: () => boolean, limitMs: number): Promise<boolean> {
+  const deadline = performance.now() + limitMs
+  while (!condition()) {
+    if (performance.now() > deadline) return false
+    await delay(5)
+  }
+  return true
+}
+
+/**
+ * Two instances of one application on the same L2: `writer` (on A) writes through `write`, which puts
+ * every write in the ledger; `reader` (on B) reads with L1 on; `probe` (on B, no L1) answers from L2
+ * only. `seed()` writes `keys` keys and has the reader read each once, so that its L1 holds them.
+ */
+export function writerAndReader(serviceA: CacheService, serviceB: CacheService, keys: number) {
+  const cacheOptions = { l2KeyPrefix: 'users', l1Enabled: true, l1MaxSize: keys * 2 }
+  const writer = serviceA.createCache<VersionedValue>(cacheOptions)
+  const reader = serviceB.createCache<VersionedValue>(cacheOptions)
+  const probe = serviceB.createCache<VersionedValue>({ l2KeyPrefix: 'probe' })
+  const ledger = new WriteLedger()
+  const recorder = new LoadRecorder()
+  const write = async (key: string, remove: boolean) => {
+    const seq = ledger.nextSeq()
+    if (remove) await recorder.time('delete', () => writer.delete(key))
+    else await recorder.time('set', () => writer.set(key, { key, seq }))
+    ledger.resolved(key, seq)
+  }
+  const seed = async (name: (index: number) => string) => {
+    for (let index = 0; index < keys; index++) await write(name(index), false)
+    for (let index = 0; index < keys; index++) await reader.get(name(index))
+  }
+  return { writer, reader, probe, ledger, recorder, write, seed }
 }

@@ -13,7 +13,15 @@ import { type Logger, silentLogger } from '../../src/logger.js'
 import { type L2CommandLog, registerInstrumentedBackend } from '../helpers/instrumented-backend.js'
 import { RedisServer } from '../helpers/redis-server.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
-import { type LatencySummary, LoadRecorder, startLoad, type VersionedValue, WriteLedger } from './load.js'
+import {
+  type LatencySummary,
+  LoadRecorder,
+  pollUntil,
+  startLoad,
+  type VersionedValue,
+  WriteLedger,
+  writerAndReader,
+} from './load.js'
 
 /** What a scenario measured. Latencies are of the calls started while the fault lasted. */
 export interface ScenarioReport {
@@ -70,14 +78,7 @@ function serviceConfig(url: string, options: ScenarioOptions, extra: CacheFactor
 }
 
 /** Resolves once `condition` holds, polling every 5 ms; false after `limitMs`. */
-async function until(condition: () => boolean, limitMs = RECOVERY_LIMIT_MS): Promise<boolean> {
-  const deadline = performance.now() + limitMs
-  while (!condition()) {
-    if (performance.now() > deadline) return false
-    await delay(5)
-  }
-  return true
-}
+const until = (condition: () => boolean, limitMs = RECOVERY_LIMIT_MS) => pollUntil(condition, limitMs)
 
 /** Runs `body` with a fresh redis-server and whatever it registers for cleanup, then tears all down. */
 async function withRedis<T>(
@@ -202,21 +203,8 @@ export async function killedAndRestarted(
       () => serviceA.close(),
       () => serviceB.close(),
     )
-    const cacheOptions = { l2KeyPrefix: 'users', l1Enabled: true, l1MaxSize: KEYS * 2 }
-    const writer = serviceA.createCache<VersionedValue>(cacheOptions)
-    const reader = serviceB.createCache<VersionedValue>(cacheOptions)
-    const probe = serviceB.createCache<VersionedValue>({ l2KeyPrefix: 'probe' })
-    const ledger = new WriteLedger()
-    const recorder = new LoadRecorder()
-
-    const write = async (key: string, remove: boolean) => {
-      const seq = ledger.nextSeq()
-      if (remove) await recorder.time('delete', () => writer.delete(key))
-      else await recorder.time('set', () => writer.set(key, { key, seq }))
-      ledger.resolved(key, seq)
-    }
-    for (let index = 0; index < KEYS; index++) await write(keyName(index), false)
-    for (let index = 0; index < KEYS; index++) await reader.get(keyName(index))
+    const { writer, reader, probe, ledger, recorder, write, seed } = writerAndReader(serviceA, serviceB, KEYS)
+    await seed(keyName)
     await probe.set('beacon', { key: 'beacon', seq: 0 })
     const beaconBytes = await withRawClient(server, (raw) => raw.getBuffer('probe::beacon'))
 

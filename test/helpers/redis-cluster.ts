@@ -44,8 +44,11 @@ export interface ClusterNodeView {
 const POLL_MS = 20
 const MAX_START_ATTEMPTS = 3
 
-/** Resolves `true` once `condition` holds, polling every 20 ms; `false` after `timeoutMs`. */
-async function pollUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/**
+ * Resolves `true` once `condition` holds, polling every 20 ms (a rejection counts as not yet);
+ * `false` after `timeoutMs`.
+ */
+export async function pollUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await condition().catch(() => false)) return true

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LOOPBACK_HOST } from './free-port.js'
-import { infoField, waitForReplicaCaughtUp } from './redis-cluster.js'
+import { infoField, pollUntil, waitForReplicaCaughtUp } from './redis-cluster.js'
 import { RedisServer, type RespValue } from './redis-server.js'
 
 /** Options of {@link RedisSentinelSet.start}. */
@@ -27,17 +27,6 @@ export interface RedisSentinelOptions {
   failoverTimeoutMs?: number
   /** Bound on start-up (processes, replication, Sentinels discovering each other). @default 30 000 */
   startTimeoutMs?: number
-}
-
-const POLL_MS = 20
-
-async function pollUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await condition().catch(() => false)) return true
-    if (Date.now() >= deadline) return false
-    await new Promise<void>((resolve) => setTimeout(resolve, POLL_MS))
-  }
 }
 
 /** A flat `[field, value, ...]` reply (SENTINEL MASTER) as a map. */
