@@ -212,7 +212,7 @@ describe('bench options', () => {
   it('runs every group but hotpath by default, in full mode', () => {
     const options = parseOptions([])
     expect(options.quick).toBe(false)
-    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers'])
+    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers', 'coherence'])
   })
 
   it('adds the hotpath decomposition to a profiling run', () => {
@@ -223,6 +223,7 @@ describe('bench options', () => {
   it('takes --only as a list, with a space or an equals sign', () => {
     expect([...parseOptions(['--only', 'l2,set']).groups]).toEqual(['l2', 'set'])
     expect([...parseOptions(['--only=memory']).groups]).toEqual(['memory'])
+    expect([...parseOptions(['--only', 'coherence', '--quick']).groups]).toEqual(['coherence'])
   })
 
   it('rejects unknown flags, groups and bad round counts', () => {
