@@ -258,7 +258,10 @@ async function runStaleWindow(ctx: BenchContext): Promise<GroupResult> {
       throw new Error(`coherence (${mode}): a round without a sample: every set went unheard`)
     const p99s = perRoundQuantile(perRound, 0.99)
     const found = anomalies[index] as Anomalies
-    const offset = found.offsetsNs.length > 0 ? formatDuration(median(found.offsetsNs)) : 'n/a'
+    const offsetNs = found.offsetsNs.length > 0 ? median(found.offsetsNs) : Number.NaN
+    const offset = Number.isNaN(offsetNs)
+      ? 'n/a'
+      : `${formatDuration(Math.abs(offsetNs))} ${offsetNs < 0 ? 'before' : 'after'}`
     const lost =
       found.lostSetInvalidations + found.lostDeleteInvalidations === 0
         ? 'no invalidation lost'
@@ -267,8 +270,8 @@ async function runStaleWindow(ctx: BenchContext): Promise<GroupResult> {
       name: `invalidation: '${mode}'`,
       kind: 'ours',
       note:
-        `the last reader dropped its copy at a median of ${offset} from delete() resolving ` +
-        `(negative: before it resolved, counted as 0; so in ${found.early} of ${all.length} samples); ${lost}`,
+        `the last reader dropped its copy a median of ${offset} delete() resolved; ` +
+        `in ${found.early} of ${all.length} samples every reader had dropped it before (counted as 0); ${lost}`,
       unit: 'ns/sample',
       samples: all,
       summary: summarize(all),
