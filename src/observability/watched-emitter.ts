@@ -41,6 +41,7 @@ type EventMap<T> = Record<keyof T, unknown[]>
  */
 export abstract class WatchedEmitter<T extends EventMap<T>> extends EventEmitter<T> {
   #listening = 0
+  #removingAll = false
 
   constructor() {
     super()
@@ -57,10 +58,18 @@ export abstract class WatchedEmitter<T extends EventMap<T>> extends EventEmitter
 
   /** As EventEmitter's; then resumes tracking, which a call without an event name would have ended. */
   override removeAllListeners(...args: Parameters<EventEmitter<T>['removeAllListeners']>): this {
-    super.removeAllListeners(...args)
+    // Without an event name, Node.js calls this method again for each event: only the outer call acts.
+    if (this.#removingAll) return super.removeAllListeners(...args)
+    this.#removingAll = true
+    try {
+      super.removeAllListeners(...args)
+    } finally {
+      this.#removingAll = false
+    }
     const plain = this as unknown as EventEmitter
     if (plain.listenerCount('newListener') === 0 || plain.listenerCount('removeListener') === 0) {
-      plain.removeAllListeners('newListener').removeAllListeners('removeListener')
+      EventEmitter.prototype.removeAllListeners.call(this, 'newListener')
+      EventEmitter.prototype.removeAllListeners.call(this, 'removeListener')
       this.#track()
     }
     this.#recompute()
