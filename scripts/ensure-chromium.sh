@@ -13,7 +13,8 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   echo "chromium not found: installing it with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  # fonts-liberation (a Recommends of chromium) so that pages render text the same everywhere.
+  apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
   exit 0
 fi
 echo "Chromium is not installed and cannot be installed automatically here." >&2

@@ -37,9 +37,13 @@ main { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
 .chart .label { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .05em; display: flex; justify-content: space-between; }
 .chart svg { width: 100%; height: 90px; display: block; }
+.chart .label > span { white-space: nowrap; }
 .legend span { margin-left: 8px; }
 .legend .p50 { color: var(--accent); } .legend .p95 { color: var(--accent2); } .legend .p99 { color: var(--warn); }
 .history { margin-top: 12px; font-size: 12px; color: var(--muted); }
+.history .title { margin-top: 6px; color: var(--text); }
+.legend .scale { color: var(--muted); text-transform: none; }
+[hidden] { display: none !important; }
 .history ol { list-style: none; margin: 4px 0 0; padding: 0; max-height: 96px; overflow: auto; }
 .history li { font-variant-numeric: tabular-nums; padding: 1px 0; }
 .history li b { font-weight: 600; }
@@ -87,11 +91,13 @@ const SCRIPT = `
     const head = el('div', 'label')
     head.append(el('span', '', label))
     const keys = el('span', 'legend')
+    const scale = el('span', 'scale', '')
+    keys.append(scale)
     for (const [name, text] of legend) keys.append(el('span', name, text))
     head.append(keys)
     const svg = svgEl('svg', { viewBox: '0 0 300 90', preserveAspectRatio: 'none', role: 'img', 'aria-label': label })
     node.append(head, svg)
-    return { node, svg }
+    return { node, svg, scale }
   }
 
   function createCard(name) {
@@ -113,13 +119,14 @@ const SCRIPT = `
     const repairs = tile('Pending repairs', 'pending-repairs')
     tiles.append(hitRate.node, l1.node, latency.node, repairs.node)
     const charts = el('div', 'charts')
-    const hitChart = chart('Hit rate over time', [['p50', 'hits / lookups']])
+    const hitChart = chart('Hit rate over time', [])
+    hitChart.scale.textContent = '0 – 100%'
     const latencyChart = chart('L2 latency', [['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']])
     charts.append(hitChart.node, latencyChart.node)
     const info = el('div', 'history')
     const invalidations = el('div', '', '')
     invalidations.dataset.field = 'invalidations'
-    const breakerTitle = el('div', '', 'Breaker history')
+    const breakerTitle = el('div', 'title', 'Breaker history')
     const breakerList = el('ol')
     breakerList.dataset.field = 'breaker-history'
     info.append(invalidations, breakerTitle, breakerList)
@@ -128,16 +135,23 @@ const SCRIPT = `
     return { card, badge, hitRate, l1, fill, latency, repairs, hitChart, latencyChart, invalidations, breakerList }
   }
 
+  // One polyline per run of values: an interval without data (no lookups, L2 skipped) is a gap.
   function line(svg, values, max, color) {
-    const points = []
-    const step = values.length > 1 ? 300 / (values.length - 1) : 0
+    const step = values.length > 1 ? 300 / (values.length - 1) : 300
+    const runs = [[]]
     values.forEach((value, index) => {
-      if (value === null || value === undefined) return
-      points.push((index * step).toFixed(1) + ',' + (88 - (value / max) * 84).toFixed(1))
+      if (value === null || value === undefined) {
+        if (runs[runs.length - 1].length > 0) runs.push([])
+        return
+      }
+      runs[runs.length - 1].push([index * step, 88 - (Math.min(value, max) / max) * 84])
     })
-    if (points.length === 0) return
-    if (points.length === 1) points.push('300,' + points[0].split(',')[1])
-    svg.append(svgEl('polyline', { points: points.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.6, 'vector-effect': 'non-scaling-stroke' }))
+    for (const run of runs) {
+      if (run.length === 0) continue
+      if (run.length === 1) run.push([run[0][0] + Math.min(step, 4), run[0][1]])
+      const points = run.map(([x, y]) => x.toFixed(1) + ',' + y.toFixed(1)).join(' ')
+      svg.append(svgEl('polyline', { points, fill: 'none', stroke: color, 'stroke-width': 1.6, 'vector-effect': 'non-scaling-stroke' }))
+    }
   }
 
   function drawHitRate(svg, history) {
@@ -145,9 +159,11 @@ const SCRIPT = `
     line(svg, history.map((point) => point.hitRate), 1, 'var(--accent)')
   }
 
-  function drawLatency(svg, history) {
+  function drawLatency(chartParts, history) {
+    const svg = chartParts.svg
     svg.replaceChildren()
     const max = Math.max(0.001, ...history.map((point) => (point.latency ? point.latency.p99 : 0)))
+    chartParts.scale.textContent = 'top ' + ms(max)
     line(svg, history.map((point) => point.latency && point.latency.p50), max, 'var(--accent)')
     line(svg, history.map((point) => point.latency && point.latency.p95), max, 'var(--accent2)')
     line(svg, history.map((point) => point.latency && point.latency.p99), max, 'var(--warn)')
@@ -170,8 +186,9 @@ const SCRIPT = `
       card.fill.style.width = Math.min(100, cache.l1.usagePercent) + '%'
     } else {
       card.l1.value.textContent = 'off'
-      card.l1.sub.textContent = ''
+      card.l1.sub.textContent = 'no L1'
     }
+    card.fill.parentElement.hidden = !cache.l1.enabled
     const latency = cache.l2.latency
     card.latency.value.textContent = latency ? ms(latency.p95) : '–'
     card.latency.sub.textContent = latency ? 'p50 ' + ms(latency.p50) + ' · p99 ' + ms(latency.p99) : 'no L2 calls yet'
@@ -181,7 +198,7 @@ const SCRIPT = `
     card.invalidations.textContent = 'Invalidations (' + invalidation.mode + '): ' + invalidation.messagesSent + ' sent, ' +
       invalidation.messagesReceived + ' received, ' + invalidation.keysInvalidated + ' L1 entries dropped'
     drawHitRate(card.hitChart.svg, cache.history)
-    drawLatency(card.latencyChart.svg, cache.history)
+    drawLatency(card.latencyChart, cache.history)
     const items = cache.l2.breaker.history.slice().reverse().map((transition) => {
       const item = el('li')
       item.append(time(transition.at) + ' ', el('b', transition.state, transition.state.replace('_', '-')), ' (from ' + transition.previous.replace('_', '-') + ')')
