@@ -5,19 +5,71 @@ import type { CacheServiceStats, CircuitState, L2OperationEvent } from 'resilien
  * paths pay nothing for them) and, for the latency histogram, from the service's `l2:operation` event.
  * Labels are the cache's name (its L2 prefix), the layer, the operation and outcomes: never a key.
  */
-export const METRIC_HELP = {
-  operations:
-    'Cache lookups and L2 failures, by cache, layer (l1, l2) and result (hit, miss, error, timeout)',
-  l2Duration: 'Duration of L2 operations, by cache, operation and outcome (ok, error, timeout)',
-  breakerState:
-    'Circuit breaker guarding each cache: 1 for its current state (closed, half_open, open), else 0',
-  l1Size: 'Entries in the L1 of each cache',
-  l1MaxSize: 'Most entries the L1 of each cache holds',
-  pendingRepairs:
-    'Keys (plus one for a pending prefix clear) each cache must invalidate in L2 when it returns',
-  repairs: 'Journal replays completed after L2 outages, by cache',
-  invalidations: 'Invalidation messages, by cache and direction (sent, received)',
-} as const
+export const L2_DURATION_HELP =
+  'Duration of L2 operations, by cache, operation and outcome (ok, error, timeout)'
+
+/** A series read from the statistics: how both exporters declare it. */
+export interface StatsSeries {
+  key: keyof StatsSamples
+  kind: 'counter' | 'gauge'
+  help: string
+  labelNames: readonly string[]
+  /** The OpenTelemetry unit (UCUM annotation). */
+  unit: string
+}
+
+/** Every series read from `getStats()`, in exposition order. */
+export const STATS_SERIES: readonly StatsSeries[] = [
+  {
+    key: 'operations',
+    kind: 'counter',
+    help: 'Cache lookups and L2 failures, by cache, layer (l1, l2) and result (hit, miss, error, timeout)',
+    labelNames: ['cache', 'layer', 'result'],
+    unit: '{operation}',
+  },
+  {
+    key: 'breakerState',
+    kind: 'gauge',
+    help: 'Circuit breaker guarding each cache: 1 for its current state (closed, half_open, open), else 0',
+    labelNames: ['cache', 'state'],
+    unit: '1',
+  },
+  {
+    key: 'l1Size',
+    kind: 'gauge',
+    help: 'Entries in the L1 of each cache',
+    labelNames: ['cache'],
+    unit: '{entry}',
+  },
+  {
+    key: 'l1MaxSize',
+    kind: 'gauge',
+    help: 'Most entries the L1 of each cache holds',
+    labelNames: ['cache'],
+    unit: '{entry}',
+  },
+  {
+    key: 'pendingRepairs',
+    kind: 'gauge',
+    help: 'Keys (plus one for a pending prefix clear) each cache must invalidate in L2 when it returns',
+    labelNames: ['cache'],
+    unit: '{key}',
+  },
+  {
+    key: 'repairs',
+    kind: 'counter',
+    help: 'Journal replays completed after L2 outages, by cache',
+    labelNames: ['cache'],
+    unit: '{repair}',
+  },
+  {
+    key: 'invalidations',
+    kind: 'counter',
+    help: 'Invalidation messages, by cache and direction (sent, received)',
+    labelNames: ['cache', 'direction'],
+    unit: '{message}',
+  },
+]
 
 /** Bucket bounds of the L2 latency histogram, in seconds: 100 µs (loopback) to 2.5 s (far past any timeout). */
 export const L2_DURATION_BUCKETS_SECONDS: readonly number[] = [

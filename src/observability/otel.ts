@@ -21,9 +21,9 @@ import {
 import type { CacheService, L2OperationEvent } from 'resilient-cache'
 import {
   L2_DURATION_BUCKETS_SECONDS,
+  L2_DURATION_HELP,
   l2OperationLabels,
-  METRIC_HELP,
-  type Sample,
+  STATS_SERIES,
   samplesOf,
 } from './metric-catalog.js'
 
@@ -70,63 +70,28 @@ export function instrumentOpenTelemetry(
   const provider = options.meterProvider ?? metrics.getMeterProvider()
   const meter = provider.getMeter(options.meterName ?? 'resilient-cache')
   const names = OTEL_METRIC_NAMES
-  const operations = meter.createObservableCounter(names.operations, {
-    description: METRIC_HELP.operations,
-    unit: '{operation}',
+  const instruments = STATS_SERIES.map((series) => {
+    const options = { description: series.help, unit: series.unit }
+    const instrument: ObservableCounter | ObservableGauge =
+      series.kind === 'counter'
+        ? meter.createObservableCounter(names[series.key], options)
+        : meter.createObservableGauge(names[series.key], options)
+    return { series, instrument }
   })
-  const breakerState = meter.createObservableGauge(names.breakerState, {
-    description: METRIC_HELP.breakerState,
-  })
-  const l1Size = meter.createObservableGauge(names.l1Size, {
-    description: METRIC_HELP.l1Size,
-    unit: '{entry}',
-  })
-  const l1MaxSize = meter.createObservableGauge(names.l1MaxSize, {
-    description: METRIC_HELP.l1MaxSize,
-    unit: '{entry}',
-  })
-  const pendingRepairs = meter.createObservableGauge(names.pendingRepairs, {
-    description: METRIC_HELP.pendingRepairs,
-    unit: '{key}',
-  })
-  const repairs = meter.createObservableCounter(names.repairs, {
-    description: METRIC_HELP.repairs,
-    unit: '{repair}',
-  })
-  const invalidations = meter.createObservableCounter(names.invalidations, {
-    description: METRIC_HELP.invalidations,
-    unit: '{message}',
-  })
-  const l2Duration = meter.createHistogram(names.l2Duration, {
-    description: METRIC_HELP.l2Duration,
-    unit: 's',
-    advice: { explicitBucketBoundaries: [...L2_DURATION_BUCKETS_SECONDS] },
-  })
-
-  const observables: Observable[] = [
-    operations,
-    breakerState,
-    l1Size,
-    l1MaxSize,
-    pendingRepairs,
-    repairs,
-    invalidations,
-  ]
+  const observables: Observable[] = instruments.map(({ instrument }) => instrument)
   // One getStats() per collection feeds every instrument, so they all describe the same moment.
   const observe: BatchObservableCallback = (result) => {
     const samples = samplesOf(service.getStats())
-    const each = (instrument: ObservableCounter | ObservableGauge, series: Sample<string>[]) => {
-      for (const sample of series) result.observe(instrument, sample.value, sample.labels)
+    for (const { series, instrument } of instruments) {
+      for (const sample of samples[series.key]) result.observe(instrument, sample.value, sample.labels)
     }
-    each(operations, samples.operations)
-    each(breakerState, samples.breakerState)
-    each(l1Size, samples.l1Size)
-    each(l1MaxSize, samples.l1MaxSize)
-    each(pendingRepairs, samples.pendingRepairs)
-    each(repairs, samples.repairs)
-    each(invalidations, samples.invalidations)
   }
   meter.addBatchObservableCallback(observe, observables)
+  const l2Duration = meter.createHistogram(names.l2Duration, {
+    description: L2_DURATION_HELP,
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...L2_DURATION_BUCKETS_SECONDS] },
+  })
   const onOperation = (event: L2OperationEvent) => {
     l2Duration.record((event.durationMs ?? 0) / 1000, l2OperationLabels(event))
   }

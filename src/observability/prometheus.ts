@@ -16,10 +16,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { CacheService, L2OperationEvent } from 'resilient-cache'
 import {
   L2_DURATION_BUCKETS_SECONDS,
+  L2_DURATION_HELP,
   l2OperationLabels,
-  METRIC_HELP,
-  type Sample,
-  type StatsSamples,
+  STATS_SERIES,
   samplesOf,
 } from './metric-catalog.js'
 
@@ -79,52 +78,37 @@ export function createPrometheusMetrics(
   const registry = options.registry ?? new Registry()
   const registers = [registry]
   const names = PROMETHEUS_METRIC_NAMES
-  // Each collect() reads the statistics afresh: no I/O, a few microseconds per scrape.
-  const read = (): StatsSamples => samplesOf(service.getStats())
-  const counterFrom = (
-    name: string,
-    help: string,
-    labelNames: string[],
-    pick: (s: StatsSamples) => Sample<string>[],
-  ) =>
-    new Counter({
-      name,
-      help,
-      labelNames,
+  for (const series of STATS_SERIES) {
+    const common = {
+      name: names[series.key],
+      help: series.help,
+      labelNames: [...series.labelNames],
       registers,
-      collect() {
-        // The counts live in the caches' statistics: a scrape copies them, from zero.
-        this.reset()
-        for (const sample of pick(read())) this.inc(sample.labels, sample.value)
-      },
-    })
-  const gaugeFrom = (
-    name: string,
-    help: string,
-    labelNames: string[],
-    pick: (s: StatsSamples) => Sample<string>[],
-  ) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset()
-        for (const sample of pick(read())) this.set(sample.labels, sample.value)
-      },
-    })
-  // Registered by their constructors (`registers`): nothing more to keep of them.
-  counterFrom(names.operations, METRIC_HELP.operations, ['cache', 'layer', 'result'], (s) => s.operations)
-  gaugeFrom(names.breakerState, METRIC_HELP.breakerState, ['cache', 'state'], (s) => s.breakerState)
-  gaugeFrom(names.l1Size, METRIC_HELP.l1Size, ['cache'], (s) => s.l1Size)
-  gaugeFrom(names.l1MaxSize, METRIC_HELP.l1MaxSize, ['cache'], (s) => s.l1MaxSize)
-  gaugeFrom(names.pendingRepairs, METRIC_HELP.pendingRepairs, ['cache'], (s) => s.pendingRepairs)
-  counterFrom(names.repairs, METRIC_HELP.repairs, ['cache'], (s) => s.repairs)
-  counterFrom(names.invalidations, METRIC_HELP.invalidations, ['cache', 'direction'], (s) => s.invalidations)
+    }
+    // Each scrape copies the values from the statistics (no I/O), from zero, so nothing is kept here.
+    if (series.kind === 'counter') {
+      new Counter({
+        ...common,
+        collect() {
+          this.reset()
+          for (const sample of samplesOf(service.getStats())[series.key])
+            this.inc(sample.labels, sample.value)
+        },
+      })
+    } else {
+      new Gauge({
+        ...common,
+        collect() {
+          this.reset()
+          for (const sample of samplesOf(service.getStats())[series.key])
+            this.set(sample.labels, sample.value)
+        },
+      })
+    }
+  }
   const l2Duration = new Histogram({
     name: names.l2Duration,
-    help: METRIC_HELP.l2Duration,
+    help: L2_DURATION_HELP,
     labelNames: ['cache', 'operation', 'outcome'],
     buckets: [...L2_DURATION_BUCKETS_SECONDS],
     registers,
