@@ -1,6 +1,6 @@
 # Seed targets: install-dev, test, check, demo, bench (plus build, lint helpers), chaos and the web examples.
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis build typecheck lint test check demo chaos bench example-express example-fastify example-hono
+.PHONY: install-dev redis browser build typecheck lint test check demo chaos bench example-express example-fastify example-hono dashboard-screenshot
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -13,6 +13,10 @@ install-dev: $(NODE_MODULES_STAMP)
 redis:
 	./scripts/ensure-redis-server.sh
 
+# The dashboard's browser test drives Debian's chromium through playwright-core (never a downloaded browser).
+browser:
+	./scripts/ensure-chromium.sh
+
 build: install-dev
 	npm run build
 
@@ -22,10 +26,10 @@ typecheck: install-dev
 lint: install-dev
 	npm run lint
 
-test: install-dev redis
+test: install-dev redis browser
 	npm test
 
-check: install-dev redis
+check: install-dev redis browser
 	npm run check
 
 # The demo runs without Redis too (L1-only), so a failed install is not fatal here.
@@ -46,3 +50,7 @@ example-express example-fastify example-hono: example-%: install-dev redis
 # the suite; extra flags through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --cpu-prof".
 bench: install-dev
 	npm run bench -- $(BENCH_ARGS)
+
+# Renders docs/dashboard.png: a demo service under load, with an outage, in headless Chromium.
+dashboard-screenshot: install-dev redis browser
+	npm run dashboard:screenshot

@@ -7,6 +7,8 @@ export default defineConfig({
     express: 'src/integrations/express.ts',
     fastify: 'src/integrations/fastify.ts',
     hono: 'src/integrations/hono.ts',
+    otel: 'src/observability/otel.ts',
+    prometheus: 'src/observability/prometheus.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -25,7 +27,10 @@ export default defineConfig({
     'fastify',
     'fastify-plugin',
     'hono',
-    // The integrations import the core by name, so they share the root entry's classes (one
+    // The metrics libraries are optional peers of the otel and prometheus subpaths only.
+    '@opentelemetry/api',
+    'prom-client',
+    // The integrations and exporters import the core by name, so they share the root entry's classes (one
     // CacheService, one CacheConfigurationError) instead of bundling a copy of each.
     'resilient-cache',
   ],

@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^resilient-cache$/, replacement: source('./src/index.ts') },
       { find: /^resilient-cache\/(express|fastify|hono)$/, replacement: source('./src/integrations/$1.ts') },
+      { find: /^resilient-cache\/(otel|prometheus)$/, replacement: source('./src/observability/$1.ts') },
     ],
   },
   test: {

@@ -1,6 +1,6 @@
 /**
  * The guided tour of resilient-cache (`make demo`): write-through, L2 -> L1 promotion with measured
- * latencies, Redis killed mid-run with the breaker opening and reads carrying on from L1, Redis back
+ * latencies, another instance's L1 kept coherent by the invalidation bus, Redis killed mid-run with the breaker opening and reads carrying on from L1, Redis back
  * and the cache repairing itself, and the stats.
  *
  * Redis: `CACHE_REDIS_URL` when set; else a redis-server this demo starts on a free loopback port
@@ -77,8 +77,23 @@ async function main(): Promise<void> {
       say(`   L1 is ${(l2Ms / l1Ms).toFixed(0)}x faster than a Redis round trip on loopback.`)
     }
 
+    if (l2Enabled) {
+      step("3. Coherence: A updates user_1; the invalidation bus drops B's L1 copy")
+      const heardBefore = usersB.getStats().invalidation.messagesReceived
+      await usersA.set('user_1', { id: 1, name: 'Ada Lovelace (updated)' })
+      const writtenAt = performance.now()
+      while (
+        usersB.getStats().invalidation.messagesReceived === heardBefore &&
+        performance.now() - writtenAt < 2000
+      ) {
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      say(`   B heard of the write ${micros(performance.now() - writtenAt)} after A's set() resolved`)
+      say(`   instance B: get('user_1') -> ${JSON.stringify(await usersB.get('user_1'))}`)
+    }
+
     if (server) {
-      step('3. Redis dies mid-run')
+      step('4. Redis dies mid-run')
       await usersA.set('user_2', { id: 2, name: 'Grace Hopper' })
       await usersB.get('user_2')
       await server.kill()
@@ -98,7 +113,7 @@ async function main(): Promise<void> {
         `   pending repairs on A: ${usersA.getStats().l2.pendingRepairs} (invalidated in L2 when it returns)`,
       )
 
-      step('4. Redis comes back (empty, on the same port)')
+      step('5. Redis comes back (empty, on the same port)')
       const restartedAt = performance.now()
       await server.restart()
       const closed = (service: CacheService) =>
@@ -129,7 +144,7 @@ async function main(): Promise<void> {
       say('   Every call is served from process memory; nothing is shared between instances.')
     }
 
-    step('5. Stats of instance B (getStats() is synchronous, no I/O)')
+    step('6. Stats of instance B (getStats() is synchronous, no I/O)')
     say(JSON.stringify(usersB.getStats(), null, 2).replace(/^/gm, '   '))
   } finally {
     await Promise.all([serviceA.close(), serviceB.close()])

@@ -1,7 +1,7 @@
 /**
  * resilient-cache in an Express app, after the original's `examples/flask_usage.py`: the service wired
  * in from app settings, the `/user/<id>` read-through with invalidation on update, a response-cached
- * route, and the health endpoint.
+ * route, the health endpoint, Prometheus metrics and the cache dashboard.
  *
  *   make example-express                                   # starts a private redis-server too
  *   CACHE_REDIS_URL=redis://127.0.0.1:6379/0 PORT=3000 npx tsx examples/express-usage.ts
@@ -10,6 +10,8 @@
  *   curl -i -X PUT -H 'content-type: application/json' -d '{"name":"Ada Lovelace"}' http://127.0.0.1:3000/user/1
  *   curl -i http://127.0.0.1:3000/products                 # X-Cache: MISS, then HIT
  *   curl -i http://127.0.0.1:3000/health/cache
+ *   curl http://127.0.0.1:3000/metrics                     # Prometheus text format
+ *   open http://127.0.0.1:3000/cache/dashboard             # in a browser
  *
  * Listens on 127.0.0.1 only; stops on SIGTERM or Ctrl-C.
  */
@@ -17,6 +19,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { ExpressCacheService, getCacheService } from 'resilient-cache/express'
+import { createPrometheusMetrics } from 'resilient-cache/prometheus'
 import { examplePort, exampleRedis, onShutdownSignal } from './shared/example-redis.js'
 import { getUser, listProducts, USERS_CACHE_OPTIONS, type User, updateUser } from './shared/users-db.js'
 
@@ -51,6 +54,12 @@ app.get('/products', cacheExtension.responseCache({ ttl: 30 }), (_req, res) => {
 
 app.get('/health/cache', cacheExtension.healthHandler())
 
+// Operational pages: this example listens on 127.0.0.1 only; in production put them behind your admin
+// authentication, like any admin page.
+const prometheus = createPrometheusMetrics(getCacheService(app))
+app.get('/metrics', prometheus.nodeHandler)
+app.use('/cache/dashboard', cacheExtension.dashboard())
+
 const server = app.listen(examplePort(), '127.0.0.1')
 await once(server, 'listening')
 console.log(`L2: ${redis.description}`)
@@ -59,6 +68,7 @@ console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).p
 onShutdownSignal(async () => {
   // Waits for requests in progress; idle keep-alive connections are closed at once.
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  await cacheExtension.close() // closes the service initApp created
+  prometheus.close()
+  await cacheExtension.close() // stops the dashboard, closes the service initApp created
   await redis.stop()
 })

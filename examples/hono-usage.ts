@@ -1,6 +1,7 @@
 /**
  * resilient-cache in a Hono app on Node.js: middleware that sets `c.var.cacheService`, the `/user/<id>`
- * read-through with invalidation on update, a response-cached route, and the health endpoint.
+ * read-through with invalidation on update, a response-cached route, the health endpoint, Prometheus
+ * metrics and the cache dashboard.
  *
  *   make example-hono                                      # starts a private redis-server too
  *   CACHE_REDIS_URL=redis://127.0.0.1:6379/0 PORT=3000 npx tsx examples/hono-usage.ts
@@ -9,6 +10,8 @@
  *   curl -i -X PUT -H 'content-type: application/json' -d '{"name":"Ada Lovelace"}' http://127.0.0.1:3000/user/1
  *   curl -i http://127.0.0.1:3000/products                 # X-Cache: MISS, then HIT
  *   curl -i http://127.0.0.1:3000/health/cache
+ *   curl http://127.0.0.1:3000/metrics                     # Prometheus text format
+ *   open http://127.0.0.1:3000/cache/dashboard             # in a browser
  *
  * Listens on 127.0.0.1 only; stops on SIGTERM or Ctrl-C.
  */
@@ -18,6 +21,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { type CacheEnv, HonoCacheService } from 'resilient-cache/hono'
+import { createPrometheusMetrics } from 'resilient-cache/prometheus'
 import { examplePort, exampleRedis, onShutdownSignal } from './shared/example-redis.js'
 import { getUser, listProducts, USERS_CACHE_OPTIONS, type User, updateUser } from './shared/users-db.js'
 
@@ -48,6 +52,12 @@ app.get('/products', cacheExtension.responseCache({ ttl: 30 }), (c) => c.json(li
 
 app.get('/health/cache', cacheExtension.healthHandler())
 
+// Operational pages: this example listens on 127.0.0.1 only; in production put them behind your admin
+// authentication, like any admin page.
+const prometheus = createPrometheusMetrics(cacheExtension.service)
+app.get('/metrics', () => prometheus.fetchHandler())
+app.route('/cache/dashboard', cacheExtension.dashboard())
+
 const server = serve({ fetch: app.fetch, port: examplePort(), hostname: '127.0.0.1' }) as Server
 await once(server, 'listening')
 console.log(`L2: ${redis.description}`)
@@ -56,6 +66,7 @@ console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).p
 onShutdownSignal(async () => {
   // Waits for requests in progress; idle keep-alive connections are closed at once.
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  await cacheExtension.close() // closes the service the constructor created
+  prometheus.close()
+  await cacheExtension.close() // stops the dashboard, closes the service the constructor created
   await redis.stop()
 })

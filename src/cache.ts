@@ -2,7 +2,15 @@ import type { Clock } from './clock.js'
 import { parseDurationMs } from './config/durations.js'
 import type { Duration, InvalidationMode, ResolvedCacheOptions } from './config/options.js'
 import { CacheError, CacheSerializationError } from './errors.js'
-import type { CacheEventSink, ResyncReason } from './events.js'
+import type {
+  BreakerEvent,
+  CacheErrorKind,
+  CacheEventSink,
+  CacheEvents,
+  CacheLayer,
+  ForwardedCacheEvent,
+  ResyncReason,
+} from './events.js'
 import { InflightReads } from './inflight-reads.js'
 import type { InvalidationBus, InvalidationReceiver } from './invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from './invalidation/invalidation-publisher.js'
@@ -17,11 +25,21 @@ import {
   type WrapOptions,
 } from './loading/loading-options.js'
 import type { Logger } from './logger.js'
+import {
+  CLEAR,
+  DELETE,
+  ERROR,
+  HIT,
+  INVALIDATION,
+  MISS,
+  SET,
+  WatchedEmitter,
+} from './observability/watched-emitter.js'
 import { type CircuitBreakerStats, idleCircuitBreakerStats } from './resilience/circuit-breaker.js'
 import {
   L2_FAILED,
+  type L2Caller,
   type L2Executor,
-  type L2FailureCounters,
   type L2Guard,
   type RepairParticipant,
 } from './resilience/l2-guard.js'
@@ -125,8 +143,10 @@ export interface CacheParts {
   repairJournalMaxEntries: number
   clock: Clock
   logger: Logger
-  /** Where `repair` and `resync` events go (the service's emitter). */
+  /** Where the cache's events go besides the cache itself (the service's emitter). */
   emit: CacheEventSink
+  /** The events the service has listeners for (a mask of `WATCHED_EVENT_BITS`). */
+  serviceListening: number
   /** The invalidation mode in force for this cache (resolved by the service). */
   invalidation: InvalidationMode
   /** The service's bus, when `invalidation` is `bus`. */
@@ -154,8 +174,15 @@ const NULL_IN_L1: object = Object.freeze({ nullInL1: true })
  *
  * Values in L1 are kept by reference: mutating an object returned by `get` changes what later `get`s
  * in this process return, unless the cache was created with `l1Clone: true`.
+ *
+ * An EventEmitter of {@link CacheEvents} (`hit`, `miss`, `set`, `delete`, `clear`, `l2:error`,
+ * `invalidation`, `breaker:*`, `repair`, `resync`); its service emits the same, for every cache. An
+ * event nobody listens to (here or on the service) costs nothing: its payload is not even built.
  */
-export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, InvalidationReceiver {
+export class ResilientTwoLevelCache<V = unknown>
+  extends WatchedEmitter<CacheEvents>
+  implements RepairParticipant, InvalidationReceiver
+{
   /** The cache's name: its L2 key prefix, or `l1-<n>` for an unnamed L1-only cache. */
   readonly name: string
   readonly #options: ResolvedCacheOptions
@@ -185,11 +212,18 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
   readonly #flights = new SingleFlight<V>()
   readonly #l1Counters = { hits: 0, misses: 0, resyncs: 0 }
   readonly #l2Counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
+  /** How this cache's L2 calls present themselves to the guard. */
+  readonly #l2Caller: L2Caller
   #repairs = 0
   #closed = false
+  /** Events with a listener on this cache or on the service: the data paths check this before emitting. */
+  #watched: number
+  #serviceListening: number
+  #stopWatchingBreaker: (() => void) | undefined
 
   /** @internal Use `CacheService.createCache()`. */
   constructor(parts: CacheParts) {
+    super()
     this.#options = parts.options
     this.name = parts.options.name
     this.#l1 = parts.l1
@@ -202,8 +236,23 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     this.#keyPrefix = parts.options.l2KeyPrefix === undefined ? '' : parts.options.l2KeyPrefix + KEY_SEPARATOR
     this.#keyPrefixBytes = Buffer.byteLength(this.#keyPrefix)
     this.#invalidation = parts.invalidation
+    this.#serviceListening = parts.serviceListening
+    this.#watched = parts.serviceListening
+    this.#l2Caller = {
+      name: this.name,
+      counters: this.#l2Counters,
+      onFailure: (operation, error, timedOut) => {
+        if ((this.#watched & ERROR) !== 0) this.#emitError(operation, timedOut ? 'timeout' : 'error', error)
+      },
+    }
     const bus = parts.bus
     const guard = parts.guard
+    if (guard !== undefined) {
+      this.#stopWatchingBreaker = guard.breaker.onStateChange((state, previous) => {
+        const event: BreakerEvent = { breaker: guard.name, state, previous }
+        this.#emitHere(`breaker:${state === 'closed' ? 'close' : state}`, event)
+      })
+    }
     if (parts.invalidation === 'bus' && bus !== undefined && guard !== undefined) {
       this.#bus = bus
       this.#publisher = new InvalidationPublisher(
@@ -224,11 +273,19 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
       const stored = l1.get(key)
       if (stored !== undefined) {
         this.#l1Counters.hits++
+        if ((this.#watched & HIT) !== 0) this.#emitHit(key, 'l1')
         return this.#fromL1(stored)
       }
       this.#l1Counters.misses++
     }
-    return this.#guard === undefined ? undefined : this.#readL2(key, this.#guard)
+    const guard = this.#guard
+    if (guard === undefined) {
+      if ((this.#watched & MISS) !== 0) this.#notify('miss', { cache: this.name, key })
+      return undefined
+    }
+    const value = await this.#readL2(key, guard)
+    if (this.#watched !== 0) this.#emitLookUp(key, value)
+    return value
   }
 
   /**
@@ -259,6 +316,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
       const stored = l1.get(key)
       if (stored !== undefined) {
         this.#l1Counters.hits++
+        if ((this.#watched & HIT) !== 0) this.#emitHit(key, 'l1')
         return this.#fromL1(stored)
       }
     }
@@ -297,15 +355,21 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     const encoded = this.#encode(value, ttlMs)
     this.#writeL1(key, value, ttlMs)
     const guard = this.#guard
-    if (guard === undefined || encoded === undefined) return
+    if (guard === undefined || encoded === undefined) {
+      if ((this.#watched & SET) !== 0) this.#notify('set', { cache: this.name, key, l2Written: false })
+      return
+    }
     const fullKey = this.#keyPrefix + key
     const l2TtlMs = ttlMs + retainMs
-    const written = await guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#l2Counters)
+    const written = await guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#l2Caller)
     if (written === L2_FAILED) {
       this.#journal.recordKey(fullKey)
     } else {
       this.#journal.forgetKey(fullKey)
       this.#publisher?.keyChanged(key)
+    }
+    if ((this.#watched & SET) !== 0) {
+      this.#notify('set', { cache: this.name, key, l2Written: written !== L2_FAILED })
     }
   }
 
@@ -324,12 +388,13 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
         const written = await guard.run(
           'setIfNotExist',
           (l2) => l2.setIfNotExist(fullKey, encoded, ttlMs),
-          this.#l2Counters,
+          this.#l2Caller,
         )
         if (written === true) {
           this.#journal.forgetKey(fullKey)
           this.#writeL1(key, value, ttlMs)
           this.#publisher?.keyChanged(key)
+          if ((this.#watched & SET) !== 0) this.#notify('set', { cache: this.name, key, l2Written: true })
           return true
         }
         if (written === false) return false
@@ -339,6 +404,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     }
     if (this.#l1 === undefined || this.#l1.has(key)) return false
     this.#writeL1(key, value, ttlMs)
+    if ((this.#watched & SET) !== 0) this.#notify('set', { cache: this.name, key, l2Written: false })
     return true
   }
 
@@ -349,7 +415,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     const guard = this.#guard
     if (guard !== undefined) {
       const fullKey = this.#keyPrefix + key
-      const count = await guard.run('delete', (l2) => l2.delete([fullKey]), this.#l2Counters)
+      const count = await guard.run('delete', (l2) => l2.delete([fullKey]), this.#l2Caller)
       if (count === L2_FAILED) {
         this.#journal.recordKey(fullKey)
       } else {
@@ -362,6 +428,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     // After the L2 delete, so that a read that raced it cannot put the old value back into L1.
     this.#inflight.invalidate(key)
     if (this.#l1?.delete(key)) removed = true
+    if ((this.#watched & DELETE) !== 0) this.#notify('delete', { cache: this.name, key, removed })
     return removed
   }
 
@@ -389,6 +456,9 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     }
     this.#inflight.invalidateAll()
     const l1ItemsRemoved = this.#l1?.clear() ?? 0
+    if ((this.#watched & CLEAR) !== 0) {
+      this.#notify('clear', { cache: this.name, l1ItemsRemoved, l2ItemsRemoved, l2Cleared })
+    }
     return { l1ItemsRemoved, l2ItemsRemoved, l2Cleared, timestamp: Date.now() }
   }
 
@@ -400,7 +470,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     if (guard === undefined) return false
     const fullKey = this.#keyPrefix + key
     if (this.#journal.isPending(fullKey)) return false
-    return (await guard.run('exists', (l2) => l2.exists(fullKey), this.#l2Counters)) === true
+    return (await guard.run('exists', (l2) => l2.exists(fullKey), this.#l2Caller)) === true
   }
 
   /**
@@ -413,7 +483,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     if (guard !== undefined) {
       const fullKey = this.#keyPrefix + key
       if (!this.#journal.isPending(fullKey)) {
-        const remainingMs = await guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#l2Counters)
+        const remainingMs = await guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#l2Caller)
         if (remainingMs !== L2_FAILED && remainingMs !== undefined) return remainingMs / 1000
       }
     }
@@ -445,7 +515,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     const match = `${escapeGlob(this.#keyPrefix + prefix)}*`
     let cursor = '0'
     do {
-      const page = await guard.run('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT), this.#l2Counters)
+      const page = await guard.run('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT), this.#l2Caller)
       if (page === L2_FAILED) break
       for (const fullKey of page.keys) {
         if (keys.size >= limit) return [...keys]
@@ -539,7 +609,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
       durationMs: performance.now() - startedAt,
     }
     this.#logger.info(event, 'L2 repaired after an outage')
-    this.#emit('repair', event)
+    this.#notify('repair', event)
   }
 
   /**
@@ -558,7 +628,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     this.#l1Counters.resyncs++
     const event = { cache: this.name, reason, l1ItemsDropped }
     this.#logger.info(event, 'L1 dropped: invalidations may have been missed while L2 was out of reach')
-    this.#emit('resync', event)
+    this.#notify('resync', event)
   }
 
   /**
@@ -567,15 +637,32 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
    */
   applyInvalidation(keys: readonly string[] | null): void {
     this.#invalidationCounters.messagesReceived++
+    let l1ItemsDropped = 0
     if (keys === null) {
       this.#inflight.invalidateAll()
-      this.#invalidationCounters.keysInvalidated += this.#l1?.clear() ?? 0
-      return
+      l1ItemsDropped = this.#l1?.clear() ?? 0
+    } else {
+      for (const key of keys) {
+        this.#inflight.invalidate(key)
+        if (this.#l1?.delete(key)) l1ItemsDropped++
+      }
     }
-    for (const key of keys) {
-      this.#inflight.invalidate(key)
-      if (this.#l1?.delete(key)) this.#invalidationCounters.keysInvalidated++
+    this.#invalidationCounters.keysInvalidated += l1ItemsDropped
+    if ((this.#watched & INVALIDATION) !== 0) {
+      const source = this.#invalidation === 'tracking' ? 'tracking' : 'bus'
+      this.#notify('invalidation', { cache: this.name, source, keys, l1ItemsDropped })
     }
+  }
+
+  /** @internal The service's listeners changed: `mask` says which watched events it now has. */
+  serviceListeningChanged(mask: number): void {
+    this.#serviceListening = mask
+    this.#watched = this.listening | mask
+  }
+
+  /** The events with a listener on this cache changed. */
+  protected override listeningChanged(mask: number): void {
+    this.#watched = mask | this.#serviceListening
   }
 
   /** @internal Sends the invalidations still waiting for the end of this tick (before close). */
@@ -587,6 +674,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
   /** @internal Called by the service on close: later calls reject with code `E_CLOSED`. */
   markClosed(): void {
     this.#closed = true
+    this.#stopWatchingBreaker?.()
   }
 
   /** One flight of `getOrSet`: L2, then the loader (under a distributed lock when asked). */
@@ -600,7 +688,10 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     if (this.#l1 !== undefined) this.#l1Counters.misses++
     if (guard !== undefined) {
       const found = await this.#readL2(key, guard, options.staleGraceMs > 0 ? stale : undefined)
+      if (this.#watched !== 0) this.#emitLookUp(key, found)
       if (found !== undefined) return found
+    } else if ((this.#watched & MISS) !== 0) {
+      this.#notify('miss', { cache: this.name, key })
     }
     if (options.distributed && guard !== undefined)
       return this.#loadUnderLock(key, loader, options, guard, stale)
@@ -659,7 +750,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
       const acquired = await guard.run(
         'lock',
         (l2) => l2.setIfNotExist(lockKey, token, options.lockTimeoutMs),
-        this.#l2Counters,
+        this.#l2Caller,
       )
       if (acquired === L2_FAILED) return this.#load(key, loader, options, stale)
       if (acquired) {
@@ -670,7 +761,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
           void guard.run(
             'unlock',
             (l2) => l2.deleteIfEquals?.(lockKey, token) ?? Promise.resolve(false),
-            this.#l2Counters,
+            this.#l2Caller,
           )
         }
       }
@@ -693,11 +784,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
    * repair's executor, which throws on failure). Does nothing without a bus.
    */
   async #publishOnBus<R>(
-    run: (
-      operation: string,
-      command: (l2: L2Backend) => Promise<void>,
-      counters: L2FailureCounters,
-    ) => Promise<R>,
+    run: (operation: string, command: (l2: L2Backend) => Promise<void>, caller: L2Caller) => Promise<R>,
     keys: readonly string[] | null,
   ): Promise<R | undefined> {
     const bus = this.#bus
@@ -706,7 +793,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     return run(
       'publish',
       (l2) => (l2.publish as NonNullable<L2Backend['publish']>)(bus.channel, message),
-      this.#l2Counters,
+      this.#l2Caller,
     )
   }
 
@@ -721,7 +808,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
     if (this.#journal.isPending(fullKey)) return undefined
     const ticket = this.#inflight.begin(key)
     try {
-      const bytes = await guard.run('get', (l2) => l2.get(fullKey), this.#l2Counters)
+      const bytes = await guard.run('get', (l2) => l2.get(fullKey), this.#l2Caller)
       if (bytes === L2_FAILED) return undefined
       if (bytes === null) {
         this.#l2Counters.misses++
@@ -767,7 +854,46 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
       { cache: this.name, reason, error: (error as Error).message },
       'Undecodable L2 entry treated as a miss and deleted',
     )
-    void guard.run('delete', (l2) => l2.delete([fullKey]), this.#l2Counters)
+    if ((this.#watched & ERROR) !== 0) this.#emitError('get', 'decode', error)
+    void guard.run('delete', (l2) => l2.delete([fullKey]), this.#l2Caller)
+  }
+
+  /** Emits a `hit` (L1 or L2). Kept out of line so that the L1 hit path stays small. */
+  #emitHit(key: string, layer: CacheLayer): void {
+    this.#notify('hit', { cache: this.name, key, layer })
+  }
+
+  /** The event of a lookup that went past L1: an L2 `hit`, or a `miss`. */
+  #emitLookUp(key: string, found: V | undefined): void {
+    if (found !== undefined) {
+      if ((this.#watched & HIT) !== 0) this.#emitHit(key, 'l2')
+    } else if ((this.#watched & MISS) !== 0) {
+      this.#notify('miss', { cache: this.name, key })
+    }
+  }
+
+  #emitError(operation: string, kind: CacheErrorKind, error: unknown): void {
+    const asError = error instanceof Error ? error : new Error(String(error))
+    this.#notify('l2:error', { cache: this.name, operation, kind, error: asError })
+  }
+
+  /** Emits on this cache, then on the service. */
+  #notify<E extends ForwardedCacheEvent>(event: E, ...payload: CacheEvents[E]): void {
+    this.#emitHere(event, ...payload)
+    this.#emit(event, ...payload)
+  }
+
+  /** Emits on this cache only; a throwing listener is logged, never turned into an error of the call. */
+  #emitHere<E extends keyof CacheEvents>(event: E, ...payload: CacheEvents[E]): void {
+    try {
+      // EventEmitter's typing cannot follow a generic event name through a spread payload.
+      ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...payload)
+    } catch (error) {
+      this.#logger.error(
+        { cache: this.name, event, error: (error as Error).message },
+        'A cache event listener threw',
+      )
+    }
   }
 
   #fromL1(stored: unknown): V {
@@ -830,7 +956,7 @@ export class ResilientTwoLevelCache<V = unknown> implements RepairParticipant, I
   /** An executor over the guard for the caller's own multi-command operations: throws on failure. */
   #throwingExecutor(guard: L2Guard): L2Executor {
     return async (operation, command) => {
-      const result = await guard.run(operation, command, this.#l2Counters)
+      const result = await guard.run(operation, command, this.#l2Caller)
       if (result === L2_FAILED) throw new CacheError(`L2 ${operation} did not complete`)
       return result
     }

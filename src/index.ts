@@ -24,7 +24,25 @@ export {
   isCacheTimeoutError,
   isCircuitBreakerOpenError,
 } from './errors.js'
-export type { BreakerEvent, CacheServiceEvents, RepairEvent, ResyncEvent, ResyncReason } from './events.js'
+export type {
+  BreakerEvent,
+  CacheErrorEvent,
+  CacheErrorKind,
+  CacheEvents,
+  CacheLayer,
+  CacheServiceEvents,
+  ClearEvent,
+  DeleteEvent,
+  HitEvent,
+  InvalidationEvent,
+  L2OperationEvent,
+  L2Outcome,
+  MissEvent,
+  RepairEvent,
+  ResyncEvent,
+  ResyncReason,
+  SetEvent,
+} from './events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
 export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
@@ -40,6 +58,7 @@ export type {
 export { getL2Backend, listL2Backends, registerL2Backend } from './l2/registry.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export { consoleLogger, type Logger, silentLogger } from './logger.js'
+export { L2_TRACING_CHANNEL, type L2TraceContext } from './observability/l2-tracing.js'
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,

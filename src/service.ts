@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events'
 import { type CacheStats, ResilientTwoLevelCache } from './cache.js'
 import { type Clock, systemClock } from './clock.js'
 import { resolveCacheOptions } from './config/cache-options.js'
@@ -11,13 +10,14 @@ import type {
   ResolvedServiceOptions,
 } from './config/options.js'
 import { CacheConfigurationError, CacheError } from './errors.js'
-import type { BreakerEvent, CacheServiceEvents } from './events.js'
+import type { BreakerEvent, CacheEventSink, CacheServiceEvents, L2OperationEvent } from './events.js'
 import { InvalidationBus } from './invalidation/invalidation-bus.js'
 import { supportsTracking, trackCache } from './invalidation/tracking.js'
 import { KEY_SEPARATOR } from './keys.js'
 import { getL1Backend } from './l1/registry.js'
 import type { L2Backend, L2Subscription } from './l2/l2-backend.js'
 import { getL2Backend } from './l2/registry.js'
+import { L2_OPERATION, WatchedEmitter } from './observability/watched-emitter.js'
 import {
   CircuitBreaker,
   type CircuitBreakerStats,
@@ -60,8 +60,11 @@ export interface CacheServiceInternals {
  * One per process: owns the L2 connection (created when the first cache needs it) and creates the
  * named caches that share it. A service created while Redis is down serves its caches from L1 and
  * starts using L2 as soon as Redis answers; no restart is needed.
+ *
+ * An EventEmitter of {@link CacheServiceEvents}: every cache's events, each breaker's transitions once,
+ * and `l2:operation` for each L2 call. Events nobody listens to are not even built.
  */
-export class CacheService extends EventEmitter<CacheServiceEvents> {
+export class CacheService extends WatchedEmitter<CacheServiceEvents> {
   /** The validated configuration. */
   readonly config: CacheFactoryConfig
   readonly #options: ResolvedServiceOptions
@@ -129,7 +132,8 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
       repairJournalMaxEntries: this.#options.repairJournalMaxEntries,
       clock: this.#clock,
       logger: this.#options.logger,
-      emit: this.#emitSafely,
+      emit: this.#emitSafely as CacheEventSink,
+      serviceListening: this.listening,
       invalidation,
       bus,
     })
@@ -273,14 +277,27 @@ export class CacheService extends EventEmitter<CacheServiceEvents> {
       }),
     )
     const guard = new L2Guard({
+      name: breakerName,
       backend: this.#getBackend(),
       breaker,
       commandTimeoutMs: this.#options.l2CommandTimeoutMs,
       probeIntervalMs: this.#options.circuitBreakerProbeIntervalMs,
       logger,
     })
+    if ((this.listening & L2_OPERATION) !== 0) guard.operationListener = this.#reportL2Operation
     this.#guards.push(guard)
     return guard
+  }
+
+  /** The events with a listener on this service changed: tell the caches and the guards. */
+  protected override listeningChanged(mask: number): void {
+    for (const cache of this.#caches.values()) cache.serviceListeningChanged(mask)
+    const reporter = (mask & L2_OPERATION) !== 0 ? this.#reportL2Operation : undefined
+    for (const guard of this.#guards) guard.operationListener = reporter
+  }
+
+  readonly #reportL2Operation = (operation: L2OperationEvent): void => {
+    this.#emitSafely('l2:operation', operation)
   }
 
   /** Emits an event; a throwing listener is logged, never turned into an exception in a cache call. */

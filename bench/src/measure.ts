@@ -73,7 +73,7 @@ export function collectGarbage(type: 'major' | 'minor' = 'major'): void {
  * (Ctrl-C would wait for it), and whatever another candidate left pending would run on the next
  * one's time.
  */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 

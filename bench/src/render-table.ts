@@ -3,6 +3,7 @@
  * `bench/results/latest.md`. Pure functions: unit-tested in `test/unit/bench-render.test.ts`.
  */
 import type { CaseResult, Row, TargetResult } from './report.js'
+import { quantile } from './stats.js'
 
 /** A duration in nanoseconds with a unit that keeps 3 significant digits: `12.3 ns`, `4.56 µs`, `1.20 ms`. */
 export function formatDuration(ns: number): string {
@@ -30,8 +31,9 @@ export function formatBytesPerEntry(bytes: number): string {
   return `${Math.round(bytes).toLocaleString('en-US')} B`
 }
 
-/** A ratio the way its target is written: `1.32x`, or `0.42 %` for shares. */
-export function formatRatio(value: number, format: 'x' | '%'): string {
+/** A measured value the way its target is written: `1.32x`, `0.42 %` for shares, `1.20 ms` for durations. */
+export function formatRatio(value: number, format: TargetResult['format']): string {
+  if (format === 'ns') return formatDuration(value)
   return format === '%' ? `${significant(value * 100)} %` : `${significant(value)}x`
 }
 
@@ -63,8 +65,41 @@ function oursOf(rows: readonly Row[]): Row | undefined {
   return rows.find((row) => row.kind === 'ours')
 }
 
+/** Rows of single-event durations (`ns/sample`): how many samples, and their p50, p99 and max. */
+function sampleTable(result: CaseResult): string {
+  const extra = result.extraHeading !== undefined
+  const rows = result.rows.map((row) => [
+    row.name,
+    row.kind,
+    row.samples.length.toLocaleString('en-US'),
+    formatDuration(quantile(row.samples, 0.5)),
+    formatDuration(quantile(row.samples, 0.99)),
+    formatDuration(row.summary.max),
+    ...(extra ? [row.extra ?? ''] : []),
+  ])
+  return markdownTable(
+    ['candidate', 'role', 'samples', 'p50', 'p99', 'max', ...(extra ? [result.extraHeading as string] : [])],
+    rows,
+    `llrrrr${extra ? 'r' : ''}`,
+  )
+}
+
 /** One case: title, description, table and the notes of its candidates. */
 export function renderCase(result: CaseResult): string {
+  const notes = result.rows.filter((row) => row.note !== undefined).map((row) => `- ${row.name}: ${row.note}`)
+  const table = result.rows.some((row) => row.unit === 'ns/sample') ? sampleTable(result) : roundTable(result)
+  return [
+    `### ${result.title}`,
+    '',
+    result.description,
+    '',
+    table,
+    ...(notes.length > 0 ? ['', ...notes] : []),
+  ].join('\n')
+}
+
+/** Rows of per-round medians: time/op and ops/s, or bytes per entry, each also relative to ours. */
+function roundTable(result: CaseResult): string {
   const ours = oursOf(result.rows)
   const isMemory = result.rows.some((row) => row.unit === 'B/entry')
   const extra = result.extraHeading !== undefined
@@ -98,18 +133,20 @@ export function renderCase(result: CaseResult): string {
     ]
   })
   const align = isMemory ? 'llrrr' : `llrrrr${extra ? 'r' : ''}`
-  const notes = result.rows.filter((row) => row.note !== undefined).map((row) => `- ${row.name}: ${row.note}`)
-  return [
-    `### ${result.title}`,
-    '',
-    result.description,
-    '',
-    markdownTable(header, rows, align),
-    ...(notes.length > 0 ? ['', ...notes] : []),
-  ].join('\n')
+  return markdownTable(header, rows, align)
 }
 
 const COMPARISON_TEXT = { '<=': '≤', '>=': '≥', '<': '<' } as const
+
+/**
+ * Which issues state these targets, for headings: `issue 7`, or `issues 5 and 7` once the coherence
+ * group's targets (issue 5) are among them.
+ */
+export function targetIssues(targets: readonly TargetResult[]): string {
+  const issues = [...new Set(targets.map((target) => target.issue ?? 7))].sort((a, b) => a - b)
+  if (issues.length <= 1) return `issue ${issues[0] ?? 7}`
+  return `issues ${issues.slice(0, -1).join(', ')} and ${issues[issues.length - 1] as number}`
+}
 
 /** The targets table: measured ratio (median of rounds), its spread, the goal and PASS/MISS. */
 export function renderTargets(targets: readonly TargetResult[]): string {

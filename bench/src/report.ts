@@ -4,8 +4,12 @@
 import type { CandidateKind, CandidateResult } from './measure.js'
 import { type Summary, summarize } from './stats.js'
 
-/** What a row's numbers are: nanoseconds per operation, or bytes per entry. */
-export type RowUnit = 'ns/op' | 'B/entry'
+/**
+ * What a row's numbers are: nanoseconds per operation (one value per round), bytes per entry, or
+ * `ns/sample`: the duration of one event per sample (many samples, shown as quantiles, not as a
+ * median of rounds: the stale window of the coherence group).
+ */
+export type RowUnit = 'ns/op' | 'B/entry' | 'ns/sample'
 
 /** One line of a case's table. */
 export interface Row {
@@ -13,7 +17,10 @@ export interface Row {
   kind: CandidateKind
   note?: string
   unit: RowUnit
-  /** Per-round values in `unit` (one per round; the median is what the table shows). */
+  /**
+   * Values in `unit`: one per round (the median is what the table shows), or for `ns/sample` rows
+   * every sample (the table shows p50, p99 and max).
+   */
   samples: number[]
   summary: Summary
   /** A free-form extra column (encoded size, say). */
@@ -35,16 +42,21 @@ export interface CaseResult {
 /** How a measured ratio is compared with its target. */
 export type Comparison = '<=' | '>=' | '<'
 
-/** One of issue 7's targets, evaluated on this run. */
+/** One of the targets of issue 7 (or of issue 5, for coherence), evaluated on this run. */
 export interface TargetResult {
   /** Stable id, e.g. `l1-vs-floor`. */
   id: string
+  /** The issue that states the target, when not issue 7 (the benchmark issue). */
+  issue?: number
   /** The ratio as the issue states it, e.g. `L1 hit: ours ÷ async floor (time)`. */
   label: string
   comparison: Comparison
   target: number
-  /** `x` for a factor, `%` for a share (then values are fractions: 0.03 is 3 %). */
-  format: 'x' | '%'
+  /**
+   * `x` for a factor, `%` for a share (then values are fractions: 0.03 is 3 %), `ns` for a duration
+   * in nanoseconds (a latency goal such as "p99 under 5 ms").
+   */
+  format: 'x' | '%' | 'ns'
   /** The ratio per round (or a single value when the case has no rounds in common). */
   samples: number[]
   summary: Summary

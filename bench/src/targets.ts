@@ -1,5 +1,6 @@
 /**
- * Issue 7's targets as code: how each ratio is computed from two rows and compared with its goal.
+ * The targets as code (issue 7's, and issue 5's coherence ones): how each ratio is computed from two
+ * rows and compared with its goal.
  * Pure functions, unit-tested in `test/unit/bench-render.test.ts`.
  */
 import type { Comparison, Row, TargetResult } from './report.js'

@@ -14,12 +14,14 @@
  * const users = getCacheService(app).createCache({ l2KeyPrefix: 'users' })
  * app.get('/products', cache.responseCache({ ttl: 30 }), listProducts)
  * app.get('/health/cache', cache.healthHandler())
+ * app.use('/cache/dashboard', requireAdmin, cache.dashboard())   // protect it like any admin page
  * // on shutdown, after server.close():
  * await cache.close()                                   // closes the service only if it created it
  * ```
  */
 import type { Application, Request, RequestHandler, Response } from 'express'
 import { CacheConfigurationError, type CacheEnvSource, type CacheService } from 'resilient-cache'
+import { CacheDashboard, type DashboardOptions } from '../observability/dashboard/cache-dashboard.js'
 import { checkCacheHealth } from './health.js'
 import {
   type CacheIntegrationOptions,
@@ -36,6 +38,7 @@ import { type ResponseCacheOptions, resolveResponseCachePolicy } from './respons
 import type { ResponseRecorder } from './response-cache/recorder.js'
 import { type HitResponse, ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
 
+export type { DashboardOptions } from '../observability/dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
 export type { ResponseCacheOptions } from './response-cache/options.js'
@@ -59,6 +62,7 @@ export class ExpressCacheService {
   readonly #options: ExpressCacheOptions
   #opened: IntegrationService | undefined
   #responses: ResponseCache | undefined
+  readonly #dashboards: CacheDashboard[] = []
 
   constructor(options: ExpressCacheOptions = {}) {
     this.#options = options
@@ -122,8 +126,32 @@ export class ExpressCacheService {
     return (_req, res) => sendHealth(res, this.service)
   }
 
-  /** Closes the service if this instance created it (a given `service` stays open). Idempotent. */
+  /**
+   * The cache dashboard (a read-only HTML page and its JSON, `data.json`), to mount where you want it:
+   * `app.use('/cache/dashboard', requireAdmin, cache.dashboard())`. It shows cache names and counts,
+   * never keys or values; still, protect it like any admin page. Nothing runs until this is called.
+   * @throws CacheConfigurationError for invalid options; Error before `initApp()`.
+   */
+  dashboard(options?: DashboardOptions): RequestHandler {
+    const dashboard = new CacheDashboard(this.service, options)
+    this.#dashboards.push(dashboard)
+    return (req, res, next) => {
+      const answer = dashboard.respond(req.method, req.path)
+      if (answer === undefined) {
+        next()
+        return
+      }
+      res.status(answer.status).set(answer.headers)
+      res.end(req.method === 'HEAD' ? undefined : answer.body)
+    }
+  }
+
+  /**
+   * Stops the dashboards this instance made, and closes the service if this instance created it (a
+   * given `service` stays open). Idempotent.
+   */
   close(): Promise<void> {
+    for (const dashboard of this.#dashboards.splice(0)) dashboard.close()
     return this.#opened?.close() ?? Promise.resolve()
   }
 

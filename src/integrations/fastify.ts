@@ -10,10 +10,12 @@
  * await app.register(resilientCache, { config: { l2Url: 'redis://127.0.0.1:6379/0' } })
  * app.get('/products', { config: { responseCache: { ttl: 30 } } }, listProducts)
  * app.get('/health/cache', cacheHealthHandler)
+ * // dashboard: { path: '/cache/dashboard' } in the options serves the dashboard: protect it like any admin page
  * const users = app.cacheService.createCache({ l2KeyPrefix: 'users' })
  * ```
  */
 import type {
+  FastifyInstance,
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
@@ -23,6 +25,12 @@ import type {
 } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import { CacheConfigurationError, type CacheService } from 'resilient-cache'
+import {
+  CacheDashboard,
+  type DashboardOptions,
+  type DashboardResponse,
+  DEFAULT_DASHBOARD_PATH,
+} from '../observability/dashboard/cache-dashboard.js'
 import { checkCacheHealth } from './health.js'
 import { type CacheIntegrationOptions, openIntegrationService } from './integration-service.js'
 import { fromNodeHeaders, keyedNodeRequest, toNodeHeaders } from './response-cache/headers.js'
@@ -34,6 +42,7 @@ import {
 import type { ResponseRecorder } from './response-cache/recorder.js'
 import { ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
 
+export type { DashboardOptions } from '../observability/dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
 export type { ResponseCacheOptions } from './response-cache/options.js'
@@ -55,10 +64,22 @@ declare module 'fastify' {
   }
 }
 
+/** Options of the plugin's dashboard: where it is served, and how it samples. */
+export interface FastifyDashboardOptions extends DashboardOptions {
+  /** Path of the page; its JSON is at `<path>/data.json`. @default '/cache/dashboard' */
+  path?: string
+}
+
 /** Options of the plugin. */
 export interface FastifyCacheOptions extends CacheIntegrationOptions {
   /** Defaults of the routes that set `config.responseCache`. */
   responseCache?: ResponseCacheOptions
+  /**
+   * Serves the cache dashboard (a read-only HTML page and its JSON): `true` at `/cache/dashboard`, or
+   * options. It shows cache names and counts, never keys or values; still, protect it like any admin
+   * page (an `onRequest` hook on its path). @default false: no dashboard, nothing runs
+   */
+  dashboard?: boolean | FastifyDashboardOptions
 }
 
 const plugin: FastifyPluginAsync<FastifyCacheOptions> = async (fastify, options) => {
@@ -69,7 +90,7 @@ const plugin: FastifyPluginAsync<FastifyCacheOptions> = async (fastify, options)
       'the resilient-cache plugin is already registered on this Fastify instance; register it once',
     )
   }
-  const { responseCache: defaults, service, config, env } = options
+  const { responseCache: defaults, dashboard: dashboardOption, service, config, env } = options
   // Validated now, so that invalid defaults fail the boot even before a route uses them.
   resolveResponseCachePolicy(defaults)
   const opened = openIntegrationService({ service, config, env })
@@ -78,6 +99,34 @@ const plugin: FastifyPluginAsync<FastifyCacheOptions> = async (fastify, options)
   fastify.decorate('responseCacheStats', () => responses.stats)
   fastify.addHook('onClose', () => opened.close())
   fastify.addHook('onRoute', (route) => addResponseCaching(route, responses, defaults))
+  if (dashboardOption !== undefined && dashboardOption !== false) {
+    serveDashboard(fastify, opened.service, dashboardOption === true ? {} : dashboardOption)
+  }
+}
+
+/** The dashboard's two routes (Fastify adds their HEAD routes), stopped with the app. */
+function serveDashboard(
+  fastify: FastifyInstance,
+  service: CacheService,
+  options: FastifyDashboardOptions,
+): void {
+  const { path = DEFAULT_DASHBOARD_PATH, ...dashboardOptions } = options
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new CacheConfigurationError(
+      'dashboard.path',
+      `expected a path starting with '/', got ${String(path)}`,
+    )
+  }
+  const dashboard = new CacheDashboard(service, dashboardOptions)
+  fastify.addHook('onClose', async () => dashboard.close())
+  const base = path.replace(/\/+$/, '')
+  for (const subpath of ['/', '/data.json']) {
+    fastify.get(subpath === '/' ? base || '/' : `${base}${subpath}`, async (request, reply) => {
+      // Both routes are the dashboard's own, so there is always an answer.
+      const answer = dashboard.respond(request.method, subpath) as DashboardResponse
+      return reply.code(answer.status).headers(answer.headers).send(answer.body)
+    })
+  }
 }
 
 /**

@@ -11,12 +11,15 @@
  * app.use(cache.middleware())
  * app.get('/products', cache.responseCache({ ttl: 30 }), listProducts)
  * app.get('/health/cache', cache.healthHandler())
+ * app.use('/cache/dashboard/*', requireAdmin)                  // protect it like any admin page
+ * app.route('/cache/dashboard', cache.dashboard())
  * // on shutdown, after the server has closed:
  * await cache.close()
  * ```
  */
-import type { Handler, MiddlewareHandler } from 'hono'
+import { type Handler, Hono, type MiddlewareHandler } from 'hono'
 import type { CacheService } from 'resilient-cache'
+import { CacheDashboard, type DashboardOptions } from '../observability/dashboard/cache-dashboard.js'
 import { checkCacheHealth } from './health.js'
 import {
   type CacheIntegrationOptions,
@@ -28,6 +31,7 @@ import { type ResponseCacheOptions, resolveResponseCachePolicy } from './respons
 import type { ResponseRecorder } from './response-cache/recorder.js'
 import { ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
 
+export type { DashboardOptions } from '../observability/dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
 export type { ResponseCacheOptions } from './response-cache/options.js'
@@ -59,6 +63,7 @@ export class HonoCacheService {
   readonly service: CacheService
   readonly #opened: IntegrationService
   readonly #responses: ResponseCache
+  readonly #dashboards: CacheDashboard[] = []
 
   /** @throws CacheConfigurationError naming the setting or option at fault. */
   constructor(options: HonoCacheOptions = {}) {
@@ -128,8 +133,35 @@ export class HonoCacheService {
     }
   }
 
-  /** Closes the service if this instance created it (a given `service` stays open). Idempotent. */
+  /**
+   * The cache dashboard as a Hono app (a read-only HTML page and its JSON, `data.json`), to mount
+   * where you want it: `app.route('/cache/dashboard', cache.dashboard())`. It shows cache names and
+   * counts, never keys or values; still, protect it like any admin page (middleware on
+   * `/cache/dashboard` and `/cache/dashboard/*`). Nothing runs until this is called.
+   * @throws CacheConfigurationError for invalid options.
+   */
+  dashboard(options?: DashboardOptions): Hono {
+    const dashboard = new CacheDashboard(this.service, options)
+    this.#dashboards.push(dashboard)
+    const app = new Hono()
+    const serve = (subpath: string) => (c: { req: { method: string } }) => {
+      // Both paths are the dashboard's own, so there is always an answer.
+      const answer = dashboard.respond(c.req.method, subpath) as NonNullable<
+        ReturnType<typeof dashboard.respond>
+      >
+      return new Response(answer.body, { status: answer.status, headers: answer.headers })
+    }
+    app.get('/', serve('/'))
+    app.get('/data.json', serve('/data.json'))
+    return app
+  }
+
+  /**
+   * Stops the dashboards this instance made, and closes the service if this instance created it (a
+   * given `service` stays open). Idempotent.
+   */
   close(): Promise<void> {
+    for (const dashboard of this.#dashboards.splice(0)) dashboard.close()
     return this.#opened.close()
   }
 }

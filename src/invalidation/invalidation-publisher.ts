@@ -1,17 +1,26 @@
 /**
- * Collects the keys one cache changed in L2 during one tick and publishes them as one bus message,
- * after the writes succeeded (the cache calls it only then). The message leaves at the end of the
- * tick, in the same socket write as the commands issued meanwhile (the backend batches a tick's
- * writes), so a sequential writer pays no extra round trip for it. Writes resolve without
- * waiting for the publish; a publish that fails hands its keys back through `onFailed`, so that the
- * cache journals them for repair like a write that missed L2.
+ * How long after a message the next one waits, collecting keys: a writer in a tight loop then sends
+ * one message per millisecond instead of one per write, which halves the cost of a sequential `set`
+ * (measured: `npm run bench -- --only coherence`), while other instances hear of a change at most
+ * this much later. An isolated write is announced at once (end of its tick).
+ */
+const COALESCE_WINDOW_MS = 1
+
+/**
+ * Collects the keys one cache changed in L2 and publishes them as bus messages, after the writes
+ * succeeded (the cache calls it only then). The first change is announced at the end of its tick,
+ * in the same socket write as the commands issued meanwhile (the backend batches a tick's writes);
+ * changes during the following {@link COALESCE_WINDOW_MS} wait and leave together when it ends.
+ * Writes resolve without waiting for the publish; a publish that fails hands its keys back through
+ * `onFailed`, so that the cache journals them for repair like a write that missed L2.
  */
 export class InvalidationPublisher {
   readonly #send: (keys: readonly string[] | null) => Promise<boolean>
   readonly #onFailed: (keys: readonly string[] | null) => void
   #pending = new Set<string>()
   #cleared = false
-  #scheduled = false
+  #tickScheduled = false
+  #window: NodeJS.Timeout | undefined
   #disposed = false
   messagesSent = 0
   keysSent = 0
@@ -43,9 +52,8 @@ export class InvalidationPublisher {
 
   /** Publishes what is pending now (used before close and by tests). */
   async flush(): Promise<void> {
-    if (this.#disposed) return
+    if (this.#disposed || !this.#hasPending()) return
     const keys = this.#cleared ? null : [...this.#pending]
-    if (keys !== null && keys.length === 0) return
     this.#pending = new Set()
     this.#cleared = false
     if (await this.#send(keys)) {
@@ -56,17 +64,36 @@ export class InvalidationPublisher {
     }
   }
 
-  /** Drops what is pending without sending it (the service is closing). */
+  /** Stops the window timer and sends nothing more (the service is closing; flush first). */
   dispose(): void {
     this.#disposed = true
+    clearTimeout(this.#window)
+    this.#window = undefined
+  }
+
+  #hasPending(): boolean {
+    return this.#cleared || this.#pending.size > 0
   }
 
   #schedule(): void {
-    if (this.#scheduled) return
-    this.#scheduled = true
+    // Inside a window the timer takes what comes; otherwise this tick's end does.
+    if (this.#window !== undefined || this.#tickScheduled || this.#disposed) return
+    this.#tickScheduled = true
     process.nextTick(() => {
-      this.#scheduled = false
+      this.#tickScheduled = false
       void this.flush()
+      this.#openWindow()
     })
+  }
+
+  #openWindow(): void {
+    if (this.#disposed) return
+    this.#window = setTimeout(() => {
+      this.#window = undefined
+      if (!this.#hasPending()) return
+      void this.flush()
+      this.#openWindow()
+    }, COALESCE_WINDOW_MS)
+    this.#window.unref()
   }
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { systemClock } from '../clock.js'
 import type { L1Backend, L1BackendOptions } from './l1-backend.js'
 
 /**
@@ -15,10 +16,14 @@ class LruCacheBackend implements L1Backend {
     this.name = name
     this.maxSize = options.maxSize
     this.#expires = expires
+    // With the real clock, lru-cache reads the time at most once per millisecond (its default
+    // ttlResolution), which keeps a clock call off the L1 hit path; an injected clock (tests) is
+    // read on every check, so that moving it takes effect at once.
+    const injectedClock = options.clock !== undefined && options.clock !== systemClock
     this.#entries = new LRUCache<string, object>({
       max: options.maxSize,
-      ...(expires ? { ttl: options.ttlMs, ttlResolution: 0 } : {}),
-      ...(expires && options.clock ? { perf: options.clock } : {}),
+      ...(expires ? { ttl: options.ttlMs, ttlResolution: injectedClock ? 0 : 1 } : {}),
+      ...(expires && injectedClock ? { perf: options.clock } : {}),
     })
   }
 

@@ -1,6 +1,8 @@
 import { CacheConnectionError, CacheTimeoutError, isCacheTimeoutError } from '../errors.js'
+import type { L2OperationEvent, ResyncReason } from '../events.js'
 import type { L2Backend } from '../l2/l2-backend.js'
 import type { Logger } from '../logger.js'
+import { isL2TracingActive, traceL2Operation } from '../observability/l2-tracing.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import { withTimeout } from './with-timeout.js'
 
@@ -13,13 +15,21 @@ export interface L2FailureCounters {
   timeouts: number
 }
 
+/** Who makes a guarded call: a cache, by name (for traces), with the counters its failures add to. */
+export interface L2Caller {
+  readonly name: string
+  readonly counters: L2FailureCounters
+  /** Told of each failed call, after it was counted (the cache's `l2:error` event). Must not throw. */
+  onFailure?(operation: string, error: unknown, timedOut: boolean): void
+}
+
 /** Runs one L2 command within the timeout; throws on failure. Given to repairs. */
 export type L2Executor = <T>(operation: string, command: (backend: L2Backend) => Promise<T>) => Promise<T>
 
-import type { ResyncReason } from '../events.js'
-
 /** A cache the guard repairs and resyncs before L2 is trusted again. */
 export interface RepairParticipant {
+  /** The cache's name, for the traces of its repair. */
+  readonly name: string
   hasPendingRepairs(): boolean
   /** Replays the journal through `execute`; throws (and keeps what is left) when L2 fails. */
   repair(execute: L2Executor): Promise<void>
@@ -32,6 +42,8 @@ export interface RepairParticipant {
 
 /** What an {@link L2Guard} is built from. */
 export interface L2GuardOptions {
+  /** The breaker's name in traces: `'service'`, or the cache that has its own. */
+  name: string
   backend: L2Backend
   breaker: CircuitBreaker
   /** Cap on one L2 command (waiting for a connection being made included). */
@@ -53,6 +65,7 @@ export interface L2GuardOptions {
  * before what was missed during the outage is repaired.
  */
 export class L2Guard {
+  readonly name: string
   readonly backend: L2Backend
   readonly breaker: CircuitBreaker
   readonly commandTimeoutMs: number
@@ -68,8 +81,14 @@ export class L2Guard {
   /** Whether the connection has been ready before: a later `ready` event is then a reconnection. */
   #wasReady: boolean
   #closed = false
+  /**
+   * Given every finished L2 operation while set (the service's `l2:operation` event). While it is unset
+   * and the tracing channel has no subscriber, operations are neither measured nor described.
+   */
+  operationListener: ((operation: L2OperationEvent) => void) | undefined
 
   constructor(options: L2GuardOptions) {
+    this.name = options.name
     this.backend = options.backend
     this.breaker = options.breaker
     this.commandTimeoutMs = options.commandTimeoutMs
@@ -102,17 +121,19 @@ export class L2Guard {
   async run<T>(
     operation: string,
     command: (backend: L2Backend) => Promise<T>,
-    counters: L2FailureCounters,
+    caller: L2Caller,
   ): Promise<T | typeof L2_FAILED> {
     if (!this.isAvailable()) return L2_FAILED
     try {
-      const value = await this.#execute(operation, command)
+      const value = await this.#execute(operation, command, caller.name)
       this.breaker.recordSuccess()
       if (this.#recovery === undefined && this.#hasPendingRepairs()) this.#startRecovery()
       return value
     } catch (error) {
-      if (isCacheTimeoutError(error)) counters.timeouts++
-      else counters.errors++
+      const timedOut = isCacheTimeoutError(error)
+      if (timedOut) caller.counters.timeouts++
+      else caller.counters.errors++
+      caller.onFailure?.(operation, error, timedOut)
       this.breaker.recordFailure()
       this.#logger.debug({ operation, error: (error as Error).message }, 'L2 call failed')
       return L2_FAILED
@@ -125,7 +146,7 @@ export class L2Guard {
    */
   async ping(): Promise<boolean> {
     try {
-      await this.#execute('ping', (backend) => backend.ping())
+      await this.#execute('ping', (backend) => backend.ping(), undefined)
       return true
     } catch {
       return false
@@ -151,8 +172,24 @@ export class L2Guard {
     await this.settled()
   }
 
-  /** One bounded L2 command; waits for a connection that is still being made, within the same bound. */
-  readonly #execute: L2Executor = async (operation, command) => {
+  /** One bounded L2 command, measured and published when someone watches (see `operationListener`). */
+  #execute<T>(
+    operation: string,
+    command: (backend: L2Backend) => Promise<T>,
+    cache: string | undefined,
+  ): Promise<T> {
+    const listener = this.operationListener
+    if (listener === undefined && !isL2TracingActive()) return this.#bounded(operation, command)
+    return traceL2Operation(
+      { operation, cache, breaker: this.name, backend: this.backend.name },
+      () => this.#bounded(operation, command),
+      (error) => (isCacheTimeoutError(error) ? 'timeout' : 'error'),
+      listener,
+    )
+  }
+
+  /** One L2 command within the timeout; waits for a connection that is still being made, within the same bound. */
+  async #bounded<T>(operation: string, command: (backend: L2Backend) => Promise<T>): Promise<T> {
     const readiness = this.backend.readiness()
     if (readiness === 'ready') {
       return withTimeout(command(this.backend), this.commandTimeoutMs, operation)
@@ -189,20 +226,24 @@ export class L2Guard {
   async #probe(): Promise<boolean> {
     if (this.#unansweredProbe) return false
     try {
-      await this.#execute('ping', (backend) => {
-        const ping = backend.ping()
-        this.#unansweredProbe = true
-        ping.then(
-          () => {
-            this.#unansweredProbe = false
-            if (this.breaker.state === 'open') this.#startRecovery(true)
-          },
-          () => {
-            this.#unansweredProbe = false
-          },
-        )
-        return ping
-      })
+      await this.#execute(
+        'ping',
+        (backend) => {
+          const ping = backend.ping()
+          this.#unansweredProbe = true
+          ping.then(
+            () => {
+              this.#unansweredProbe = false
+              if (this.breaker.state === 'open') this.#startRecovery(true)
+            },
+            () => {
+              this.#unansweredProbe = false
+            },
+          )
+          return ping
+        },
+        undefined,
+      )
       return true
     } catch {
       return false
@@ -280,7 +321,11 @@ export class L2Guard {
         throw new CacheConnectionError('L2 did not answer the probe')
       }
       for (const participant of this.#participants) {
-        if (participant.hasPendingRepairs()) await participant.repair(this.#execute)
+        if (participant.hasPendingRepairs()) {
+          await participant.repair((operation, command) =>
+            this.#execute(operation, command, participant.name),
+          )
+        }
       }
       if (probing) {
         // Synchronously with closing, so that no read reaches L2 before L1 has been resynced.

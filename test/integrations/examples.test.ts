@@ -15,7 +15,7 @@ describe('web examples', () => {
   })
 
   it.each(['express', 'fastify', 'hono'])(
-    'examples/%s-usage.ts serves the /user flow, a cached route and the health endpoint, and stops on SIGTERM',
+    'examples/%s-usage.ts serves the /user flow, a cached route, health, metrics and dashboard, and stops on SIGTERM',
     { timeout: 40_000 },
     async (framework) => {
       running = new TsProcess(`examples/${framework}-usage.ts`, {
@@ -44,6 +44,18 @@ describe('web examples', () => {
       const health = await fetch(`${baseUrl}/health/cache`)
       expect(health.status).toBe(200)
       expect(await health.json()).toMatchObject({ status: 'healthy' })
+
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text()
+      expect(metrics).toMatch(
+        /^resilient_cache_operations_total\{cache="users",layer="l1",result="hit"\} 1$/m,
+      )
+      const dashboard = await fetch(`${baseUrl}/cache/dashboard`)
+      expect(dashboard.status).toBe(200)
+      expect(await dashboard.text()).toContain('<title>resilient-cache dashboard</title>')
+      const data = (await (await fetch(`${baseUrl}/cache/dashboard/data.json`)).json()) as {
+        caches: Array<{ name: string }>
+      }
+      expect(data.caches.map((cache) => cache.name)).toContain('users')
 
       expect(await running.stop('SIGTERM')).toBe(0)
       expect(running.output).toContain('stopped')

@@ -6,7 +6,8 @@ assert.equal(typeof root.CacheService, 'function')
 assert.equal(typeof root.CacheFactoryConfig.fromEnv, 'function')
 assert.equal(typeof testing.runL2BackendConformance, 'function')
 const loaded = Object.keys(require.cache)
-for (const optional of ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify', 'fastify-plugin', 'hono']) {
+const optionalPeers = ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify', 'fastify-plugin', 'hono']
+for (const optional of [...optionalPeers, '@opentelemetry/api', 'prom-client']) {
   assert.ok(
     !loaded.some((path) => path.includes(`/node_modules/${optional}/`)),
     `${optional} loaded at import`,
@@ -18,6 +19,10 @@ for (const optional of ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify',
 const expressIntegration = require('resilient-cache/express')
 const fastifyIntegration = require('resilient-cache/fastify')
 const honoIntegration = require('resilient-cache/hono')
+const otel = require('resilient-cache/otel')
+const prometheus = require('resilient-cache/prometheus')
+assert.equal(typeof otel.instrumentOpenTelemetry, 'function')
+assert.equal(typeof prometheus.createPrometheusMetrics, 'function')
 assert.equal(typeof expressIntegration.ExpressCacheService, 'function')
 assert.equal(typeof expressIntegration.getCacheService, 'function')
 assert.equal(typeof fastifyIntegration.default, 'function')
@@ -34,12 +39,15 @@ const app = express()
 new expressIntegration.ExpressCacheService({ service }).initApp(app)
 assert.equal(expressIntegration.getCacheService(app), service)
 
+const metrics = prometheus.createPrometheusMetrics(service)
 const cache = service.createCache({ l2Enabled: false, l1Enabled: true })
 cache
   .set('k', 1)
   .then(() => cache.get('k'))
-  .then((value) => {
-    assert.equal(value, 1)
+  .then(() => metrics.scrape())
+  .then(({ body }) => {
+    assert.match(body, /resilient_cache_operations_total\{cache="l1-1",layer="l1",result="hit"\} 1/)
+    metrics.close()
     return service.close()
   })
   .then(() => console.log('cjs ok'))

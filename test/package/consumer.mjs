@@ -10,6 +10,8 @@ import {
 import { ExpressCacheService, getCacheService } from 'resilient-cache/express'
 import resilientCache, { cacheHealthHandler } from 'resilient-cache/fastify'
 import { HonoCacheService } from 'resilient-cache/hono'
+import { instrumentOpenTelemetry } from 'resilient-cache/otel'
+import { createPrometheusMetrics } from 'resilient-cache/prometheus'
 import { runL1BackendConformance } from 'resilient-cache/testing'
 
 assert.equal(typeof runL1BackendConformance, 'function')
@@ -17,6 +19,11 @@ const service = new CacheService({ logger: silentLogger })
 const cache = service.createCache({ l2Enabled: false, l1Enabled: true })
 await cache.set('k', { ok: true })
 assert.deepEqual(await cache.get('k'), { ok: true })
+// Without an SDK, the OpenTelemetry API's global provider is a no-op: instrumenting must still work.
+instrumentOpenTelemetry(service).close()
+const prometheus = createPrometheusMetrics(service)
+assert.match((await prometheus.scrape()).body, /resilient_cache_l1_size\{cache="l1-1"\} 1/)
+prometheus.close()
 try {
   new CacheService({ l2Port: 0 })
   assert.fail('expected a configuration error')

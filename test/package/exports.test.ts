@@ -19,16 +19,17 @@ describe('the built package', () => {
     expect(existsSync(`${root}/dist/index.cjs`)).toBe(true)
     expect(existsSync(`${root}/dist/index.d.ts`)).toBe(true)
     expect(existsSync(`${root}/dist/index.d.cts`)).toBe(true)
-    for (const framework of ['express', 'fastify', 'hono']) {
+    for (const subpath of ['express', 'fastify', 'hono', 'otel', 'prometheus']) {
       for (const file of ['js', 'cjs', 'd.ts', 'd.cts'])
-        expect(existsSync(`${root}/dist/${framework}.${file}`)).toBe(true)
+        expect(existsSync(`${root}/dist/${subpath}.${file}`)).toBe(true)
     }
   })
 
-  it('never imports a framework from the root entry', () => {
+  it('never imports a framework or a metrics library from the root entry', () => {
     for (const file of ['index.js', 'index.cjs']) {
       const code = readFileSync(`${root}/dist/${file}`, 'utf8')
-      for (const framework of ['express', 'fastify', 'fastify-plugin', 'hono', '@hono/node-server']) {
+      const optional = ['express', 'fastify', 'fastify-plugin', 'hono', '@hono/node-server']
+      for (const framework of [...optional, '@opentelemetry/api', 'prom-client']) {
         expect(code).not.toMatch(new RegExp(`(from |require\\()['"]${framework}['"]`))
       }
     }
@@ -40,6 +41,16 @@ describe('the built package', () => {
         const code = readFileSync(`${root}/dist/${file}`, 'utf8')
         expect(code).toMatch(/(from |require\()['"]resilient-cache['"]/)
         expect(code).not.toContain('class CacheService')
+      }
+    }
+  })
+
+  it('keeps the metrics exporters free of the core: they only read a service they are given', () => {
+    for (const exporter of ['otel', 'prometheus']) {
+      for (const file of [`${exporter}.js`, `${exporter}.cjs`]) {
+        const code = readFileSync(`${root}/dist/${file}`, 'utf8')
+        expect(code).not.toContain('class CacheService')
+        expect(code).not.toContain('class ResilientTwoLevelCache')
       }
     }
   })

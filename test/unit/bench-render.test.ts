@@ -9,6 +9,7 @@ import {
   markdownTable,
   renderCase,
   renderTargets,
+  targetIssues,
 } from '../../bench/src/render-table.js'
 import type { CaseResult, Row } from '../../bench/src/report.js'
 import { summarize } from '../../bench/src/stats.js'
@@ -32,9 +33,10 @@ describe('bench number formatting', () => {
     expect(formatRate(2_000_000)).toBe('500')
   })
 
-  it('writes factors with an x and shares in percent', () => {
+  it('writes factors with an x, shares in percent and durations with their unit', () => {
     expect(formatRatio(1.5, 'x')).toBe('1.50x')
     expect(formatRatio(0.0123, '%')).toBe('1.23 %')
+    expect(formatRatio(5e6, 'ns')).toBe('5.00 ms')
   })
 })
 
@@ -109,6 +111,31 @@ describe('bench tables', () => {
     expect(renderCase(result)).toContain('1,107 B')
   })
 
+  it('shows single-event samples as p50, p99 and max, with the extra column', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => (i + 1) * 10_000)
+    const result: CaseResult = {
+      id: 'stale',
+      title: 'Stale window',
+      description: '',
+      rows: [
+        {
+          ...row("invalidation: 'bus'", 'ours', samples, 'ns/sample'),
+          extra: '0.90 ms – 1.00 ms',
+          note: 'none lost',
+        },
+      ],
+      extraHeading: 'p99 per round',
+    }
+    const text = renderCase(result)
+    expect(text).toContain(
+      '| candidate           | role | samples |    p50 |    p99 |     max |     p99 per round |',
+    )
+    expect(text).toMatch(
+      /\| invalidation: 'bus' \| ours \| +100 \| 505 µs \| 990 µs \| 1\.00 ms \| 0\.90 ms – 1\.00 ms \|/,
+    )
+    expect(text).toContain("- invalidation: 'bus': none lost")
+  })
+
   it('marks each target PASS or MISS with its goal', () => {
     const spec = {
       id: 'h',
@@ -120,6 +147,31 @@ describe('bench tables', () => {
     const text = renderTargets([evaluateTarget(spec, [0.01, 0.012, 0.011])])
     expect(text).toMatch(/\| header share \| +1\.10 % \| +1\.00 % – 1\.20 % \| +< 3\.00 % \| PASS +\|/)
   })
+
+  it('states a latency goal as a duration', () => {
+    const spec = {
+      id: 'stale-window-bus',
+      issue: 5,
+      label: 'stale window, bus: p99',
+      comparison: '<' as const,
+      target: 5e6,
+      format: 'ns' as const,
+    }
+    const text = renderTargets([evaluateTarget(spec, [200_000, 6e6, 300_000])])
+    expect(text).toMatch(
+      /\| stale window, bus: p99 \| +300 µs \| +200 µs – 6\.00 ms \| < 5\.00 ms \| PASS +\|/,
+    )
+  })
+
+  it('names the issues that state the targets', () => {
+    const spec = { id: 't', label: 't', comparison: '>=' as const, target: 1, format: 'x' as const }
+    expect(targetIssues([])).toBe('issue 7')
+    expect(targetIssues([evaluateTarget(spec, [1])])).toBe('issue 7')
+    expect(targetIssues([evaluateTarget({ ...spec, issue: 5 }, [1])])).toBe('issue 5')
+    expect(targetIssues([evaluateTarget(spec, [1]), evaluateTarget({ ...spec, issue: 5 }, [1])])).toBe(
+      'issues 5 and 7',
+    )
+  })
 })
 
 describe('bench ratios chart', () => {
@@ -130,6 +182,9 @@ describe('bench ratios chart', () => {
     const atMost = { ...spec, comparison: '<=' as const, target: 2 }
     expect(targetScore(evaluateTarget(atMost, [4]))).toBe(0.5)
     expect(targetScore(evaluateTarget(atMost, [0]))).toBe(Number.POSITIVE_INFINITY)
+    // A latency goal is an "at most" one: p99 of 1 ms against < 5 ms is met 5x over.
+    const latency = { ...spec, comparison: '<' as const, target: 5e6, format: 'ns' as const }
+    expect(targetScore(evaluateTarget(latency, [1e6]))).toBe(5)
   })
 
   it('draws one escaped, coloured bar per target', () => {
@@ -144,6 +199,12 @@ describe('bench ratios chart', () => {
     expect(svg).toContain('fill="#2e7d32"')
     expect(svg).toContain('fill="#c62828"')
     expect(escapeXml('"')).toBe('&quot;')
+    expect(svg).toContain('against the targets of issue 7')
+    const both = renderRatiosSvg(
+      [evaluateTarget(spec, [30]), evaluateTarget({ ...spec, issue: 5 }, [30])],
+      '',
+    )
+    expect(both).toContain('against the targets of issues 5 and 7')
   })
 })
 
@@ -151,7 +212,7 @@ describe('bench options', () => {
   it('runs every group but hotpath by default, in full mode', () => {
     const options = parseOptions([])
     expect(options.quick).toBe(false)
-    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers'])
+    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers', 'coherence'])
   })
 
   it('adds the hotpath decomposition to a profiling run', () => {
@@ -162,6 +223,7 @@ describe('bench options', () => {
   it('takes --only as a list, with a space or an equals sign', () => {
     expect([...parseOptions(['--only', 'l2,set']).groups]).toEqual(['l2', 'set'])
     expect([...parseOptions(['--only=memory']).groups]).toEqual(['memory'])
+    expect([...parseOptions(['--only', 'coherence', '--quick']).groups]).toEqual(['coherence'])
   })
 
   it('rejects unknown flags, groups and bad round counts', () => {

@@ -54,6 +54,7 @@ class ScriptedBackend implements L2Backend {
 
 /** A cache stand-in that records what the guard asks of it, in order. */
 class RecordingParticipant implements RepairParticipant {
+  readonly name = 'recording'
   pending = false
   readonly calls: string[] = []
 
@@ -85,6 +86,7 @@ function setUp(options: { probeIntervalMs?: number; connection?: L2Readiness } =
   const transitions: string[] = []
   const participant = new RecordingParticipant()
   const guard = new L2Guard({
+    name: 'service',
     backend,
     breaker,
     commandTimeoutMs: COMMAND_TIMEOUT_MS,

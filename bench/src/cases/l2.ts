@@ -20,7 +20,12 @@ import {
 } from '../measure.js'
 import { type CaseResult, rowNamed, rowsFromResults, type TargetResult } from '../report.js'
 import { TTL_MS } from '../subjects/peers.js'
-import { createEntryCodec, jsonSerializer, KEY_SEPARATOR } from '../subjects/resilient-cache.js'
+import {
+  createEntryCodec,
+  jsonSerializer,
+  KEY_SEPARATOR,
+  type OurCache,
+} from '../subjects/resilient-cache.js'
 import { evaluateTarget, throughputRatio } from '../targets.js'
 
 /** Calls in flight in the concurrent variants: a busy server's many requests sharing one client. */
@@ -30,7 +35,7 @@ const OURS = 'resilient-cache'
 const RAW = 'raw ioredis 6'
 
 /** One contender of the L2 cases: an operation on key `i & KEY_MASK`. */
-interface Subject {
+export interface Subject {
   name: string
   kind: CandidateKind
   note?: string
@@ -38,14 +43,15 @@ interface Subject {
   op: (i: number) => Promise<unknown>
 }
 
-type Mode = 'sequential' | 'in-flight'
+/** One call at a time, or {@link CONCURRENCY} calls kept in flight. */
+export type Mode = 'sequential' | 'in-flight'
 
-function batchFor(mode: Mode, op: (i: number) => Promise<unknown>): Batch {
+export function batchFor(mode: Mode, op: (i: number) => Promise<unknown>): Batch {
   return mode === 'sequential' ? sequential(op) : inFlight(op, CONCURRENCY)
 }
 
 /** Wraps subjects into candidates for one mode; reads are checked to be hits. */
-function candidatesFor(subjects: readonly Subject[], mode: Mode, reads: boolean): Candidate[] {
+export function candidatesFor(subjects: readonly Subject[], mode: Mode, reads: boolean): Candidate[] {
   return subjects.map((subject) => {
     if (!reads)
       return {
@@ -267,15 +273,26 @@ export async function runL2(ctx: BenchContext, only: { get: boolean; set: boolea
         rowNamed(rows, OURS),
       )
     }
-    // The timed sets must have reached Redis, not only L1: read one back past the cache.
-    const stored = await raw6.getBuffer(`bench-set${KEY_SEPARATOR}${KEYS[1] as string}`)
-    const codec = createEntryCodec(jsonSerializer, { maxValueBytes: 1 << 20 })
-    if (stored === null || !sameData(codec.decode(stored).value, SET_VALUE)) {
-      throw new Error('resilient-cache: the timed sets did not reach Redis')
-    }
-    const { errors, timeouts } = ours.getStats().l2
-    if (errors + timeouts > 0)
-      throw new Error(`resilient-cache: ${errors} L2 errors, ${timeouts} timeouts while timing sets`)
+    await assertSetsReachedRedis(raw6, ours, OURS)
   }
   return { cases, targets, facts }
+}
+
+/**
+ * The timed sets of a json cache must have reached Redis, not only L1: reads one entry back past the
+ * cache (with a plain client), and checks the cache counted no L2 error or timeout.
+ */
+export async function assertSetsReachedRedis(
+  raw: { getBuffer(key: string): Promise<Buffer | null> },
+  cache: OurCache<BenchRecord>,
+  name: string,
+): Promise<void> {
+  const stored = await raw.getBuffer(`${cache.name}${KEY_SEPARATOR}${KEYS[1] as string}`)
+  const codec = createEntryCodec(jsonSerializer, { maxValueBytes: 1 << 20 })
+  if (stored === null || !sameData(codec.decode(stored).value, SET_VALUE)) {
+    throw new Error(`${name}: the timed sets did not reach Redis`)
+  }
+  const { errors, timeouts } = cache.getStats().l2
+  if (errors + timeouts > 0)
+    throw new Error(`${name}: ${errors} L2 errors, ${timeouts} timeouts while timing sets`)
 }

@@ -13,7 +13,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CacheService, type ResilientTwoLevelCache } from '../../../dist/index.js'
+import {
+  type CacheFactoryConfigOptions,
+  CacheService,
+  type ResilientTwoLevelCache,
+} from '../../../dist/index.js'
 
 export * from '../../../dist/index.js'
 
@@ -58,10 +62,14 @@ export function ourVersion(): string {
 /**
  * A service with the defaults that matter for the comparison left on: `l2CommandTimeout` (0.5 s),
  * the circuit breaker, and (always) the entry header. Throws if a default ever changes to "off", so
- * that the table can never show a number measured without them.
+ * that the table can never show a number measured without them. `options` may set what a case is
+ * about (the coherence group's `invalidation` mode), not switch those off.
  */
-export function createOurService(redisUrl: string): CacheService {
-  const service = new CacheService({ l2Url: redisUrl })
+export function createOurService(
+  redisUrl: string,
+  options: Pick<CacheFactoryConfigOptions, 'invalidation'> = {},
+): CacheService {
+  const service = new CacheService({ ...options, l2Url: redisUrl })
   const { defaults } = service.getStats()
   if (!(defaults.l2CommandTimeout > 0) || !defaults.circuitBreakerEnabled) {
     throw new Error('resilient-cache must be measured with its L2 timeout and circuit breaker on')
