@@ -8,6 +8,7 @@
  *
  * Deliberately free of Vitest imports, like redis-server.ts.
  */
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -143,6 +144,12 @@ export class RedisSentinelSet {
   async stop(): Promise<void> {
     await Promise.all([...this.#sentinels, ...this.#servers.values()].map((server) => server.stop()))
     if (this.#configDir !== undefined) await rm(this.#configDir, { recursive: true, force: true })
+    process.off('exit', this.#removeConfigDirSync)
+  }
+
+  /** For a process that exits without `stop()` (its processes are killed by the RedisServer safety net). */
+  readonly #removeConfigDirSync = (): void => {
+    if (this.#configDir !== undefined) rmSync(this.#configDir, { recursive: true, force: true })
   }
 
   async #startData(): Promise<void> {
@@ -165,6 +172,7 @@ export class RedisSentinelSet {
   async #startSentinels(): Promise<void> {
     const masterPort = [...this.#servers.keys()][0] as number
     this.#configDir = await mkdtemp(join(tmpdir(), 'resilient-cache-sentinel-'))
+    process.once('exit', this.#removeConfigDirSync)
     const quorum = Math.floor(this.#options.sentinels / 2) + 1
     for (let index = 0; index < this.#options.sentinels; index++) {
       const configFile = join(this.#configDir, `sentinel-${index}.conf`)
