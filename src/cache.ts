@@ -164,6 +164,9 @@ interface StaleCopy<V> {
   expiredForMs: number
 }
 
+/** What `#readL1` returns when the key is not in L1 (`undefined` cannot say it: it is not a value). */
+const NOT_IN_L1: unique symbol = Symbol('resilient-cache.not-in-l1')
+
 /** L1 cannot hold `undefined` and stores `null` as this token, so that `null` is a cacheable value. */
 const NULL_IN_L1: object = Object.freeze({ nullInL1: true })
 
@@ -268,16 +271,9 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async get(key: string): Promise<V | undefined> {
     this.#assertUsable(key)
-    const l1 = this.#l1
-    if (l1 !== undefined) {
-      const stored = l1.get(key)
-      if (stored !== undefined) {
-        this.#l1Counters.hits++
-        if ((this.#watched & HIT) !== 0) this.#emitHit(key, 'l1')
-        return this.#fromL1(stored)
-      }
-      this.#l1Counters.misses++
-    }
+    const inL1 = this.#readL1(key)
+    if (inL1 !== NOT_IN_L1) return inL1
+    if (this.#l1 !== undefined) this.#l1Counters.misses++
     const guard = this.#guard
     if (guard === undefined) {
       if ((this.#watched & MISS) !== 0) this.#notify('miss', { cache: this.name, key })
@@ -311,15 +307,8 @@ export class ResilientTwoLevelCache<V = unknown>
       throw new TypeError(`getOrSet: loader must be a function, got ${typeof loader}`)
     }
     const resolved = resolveGetOrSetOptions(options, 'getOrSet')
-    const l1 = this.#l1
-    if (l1 !== undefined) {
-      const stored = l1.get(key)
-      if (stored !== undefined) {
-        this.#l1Counters.hits++
-        if ((this.#watched & HIT) !== 0) this.#emitHit(key, 'l1')
-        return this.#fromL1(stored)
-      }
-    }
+    const inL1 = this.#readL1(key)
+    if (inL1 !== NOT_IN_L1) return inL1
     return this.#flights.run(key, () => this.#lookUpOrLoad(key, loader, resolved))
   }
 
@@ -894,6 +883,15 @@ export class ResilientTwoLevelCache<V = unknown>
         'A cache event listener threw',
       )
     }
+  }
+
+  /** An L1 hit (counted, and announced when someone listens), or {@link NOT_IN_L1}; misses are the caller's to count. */
+  #readL1(key: string): V | typeof NOT_IN_L1 {
+    const stored = this.#l1?.get(key)
+    if (stored === undefined) return NOT_IN_L1
+    this.#l1Counters.hits++
+    if ((this.#watched & HIT) !== 0) this.#emitHit(key, 'l1')
+    return this.#fromL1(stored)
   }
 
   #fromL1(stored: unknown): V {
