@@ -616,7 +616,9 @@ export class ResilientTwoLevelCache<V = unknown>
     const l1ItemsDropped = l1.clear()
     this.#l1Counters.resyncs++
     const event = { cache: this.name, reason, l1ItemsDropped }
-    this.#logger.info(event, 'L1 dropped: invalidations may have been missed while L2 was out of reach')
+    // An empty L1 lost nothing: not worth an info line on every reconnection.
+    const log = l1ItemsDropped > 0 ? this.#logger.info : this.#logger.debug
+    log.call(this.#logger, event, 'L1 dropped: invalidations may have been missed while L2 was out of reach')
     this.#notify('resync', event)
   }
 
