@@ -9,6 +9,7 @@ export {
   type EntryCodecOptions,
   EntryDecodeError,
   type EntryDecodeFailure,
+  type EntryTags,
 } from './backends/l2/entry-format.js'
 export type {
   L2Backend,
@@ -18,13 +19,15 @@ export type {
   L2Readiness,
   L2Subscription,
   L2TrackingListener,
+  L2Write,
 } from './backends/l2/l2-backend.js'
 export { getL2Backend, listL2Backends, registerL2Backend } from './backends/l2/registry.js'
 export { listBackends } from './backends/list-backends.js'
 export * from './backends/serializers/index.js'
 export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './cache/cache-service.js'
 export type { CacheStats } from './cache/cache-stats.js'
-export type { ClearResult, ListKeysOptions, SetOptions } from './cache/method-types.js'
+export type { BatchCounters } from './cache/batch-operations.js'
+export type { ClearResult, GetOrSetManyOptions, ListKeysOptions, SetOptions } from './cache/method-types.js'
 export { ResilientTwoLevelCache } from './cache/resilient-two-level-cache.js'
 export * from './config/index.js'
 export type { Clock } from './kernel/clock.js'
@@ -60,9 +63,12 @@ export type {
   ResyncReason,
   SetEvent,
 } from './kernel/events.js'
+export { MAX_BATCH_KEYS } from './kernel/batch-keys.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './kernel/keys.js'
+export { MAX_TAG_BYTES, MAX_TAGS_PER_DELETE, MAX_TAGS_PER_ENTRY } from './kernel/tags.js'
 export { L2_TRACING_CHANNEL, type L2TraceContext } from './kernel/l2-tracing.js'
 export { consoleLogger, type Logger, silentLogger } from './kernel/logger.js'
+export type { LoadManyContext, LoadMissing } from './loading/load-many.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export {
   CircuitBreaker,

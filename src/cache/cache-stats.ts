@@ -3,6 +3,7 @@ import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.j
 import type { L1Invalidator } from '../invalidation/l1-invalidator.js'
 import type { LoadingCounters } from '../loading/load-flow.js'
 import { type CircuitBreakerStats, idleCircuitBreakerStats } from '../resilience/circuit-breaker.js'
+import type { BatchCounters } from './batch-operations.js'
 import type { L2Layer } from './l2-layer.js'
 
 /** A cache's statistics, as returned by the synchronous `getStats()`. */
@@ -58,6 +59,16 @@ export interface CacheStats {
     /** L1 entries they dropped. */
     keysInvalidated: number
   }
+  /** What the batch calls did: calls of each, the keys they named, and `getOrSetMany`'s loader calls. */
+  batches: BatchCounters & { loads: number }
+  tags: {
+    /** `deleteByTag`s applied to this cache's L1: made here, or heard from other instances. */
+    invalidations: number
+    /** L1 entries they dropped. */
+    l1EntriesDropped: number
+    /** `deleteByTag`s that reached L2 from this instance (right away, or in a repair). */
+    l2Invalidations: number
+  }
 }
 
 /** The counters and parts a cache's statistics are read from. */
@@ -69,6 +80,7 @@ export interface CacheStatsSources {
   loading: LoadingCounters
   invalidation: InvalidationMode
   invalidator: L1Invalidator
+  batches: BatchCounters & { loads: number }
 }
 
 /** A cache's statistics from its counters, synchronously and without I/O. */
@@ -114,6 +126,12 @@ export function cacheStatsOf(sources: CacheStatsSources): CacheStats {
       messagesSent: l2?.publisher?.messagesSent ?? 0,
       keysSent: l2?.publisher?.keysSent ?? 0,
       ...sources.invalidator.counters,
+    },
+    batches: sources.batches,
+    tags: {
+      invalidations: sources.invalidator.tagCounters.tagInvalidations,
+      l1EntriesDropped: sources.invalidator.tagCounters.l1EntriesDropped,
+      l2Invalidations: l2?.tagInvalidations ?? 0,
     },
   }
 }

@@ -1,5 +1,6 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
 import { EntryDecodeError } from '../backends/l2/entry-format.js'
+import type { L2Backend } from '../backends/l2/l2-backend.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from '../invalidation/invalidation-publisher.js'
@@ -11,6 +12,29 @@ import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resi
 import { RepairJournal } from '../resilience/repair-journal.js'
 import { type RepairOutcome, replayRepairs } from '../resilience/repair-replay.js'
 import { collectL2Keys, throwingExecutor, unlinkPrefix } from './prefix-keys.js'
+import {
+  getManyOf,
+  isInvalidatedByTags,
+  readTagTimes,
+  supportsTags,
+  type TagCapableBackend,
+  tagKeyOf,
+  tagsOf,
+} from './tag-keys.js'
+
+/**
+ * How much longer than the entry a tag key is made to live: the tag key is touched just before the
+ * entry is written, so without a margin it could expire a few ms before the entry.
+ */
+const TAG_KEY_MARGIN_MS = 60_000
+
+/** One entry of {@link L2Layer.writeMany}. */
+export interface EncodedWrite {
+  readonly key: string
+  readonly encoded: Buffer
+  /** How long L2 keeps it, ms. */
+  readonly l2TtlMs: number
+}
 
 /** What a cache's L2 layer is built from. */
 export interface L2LayerParts {
@@ -42,6 +66,8 @@ export class L2Layer {
   readonly #parts: L2LayerParts
   readonly #caller: L2Caller
   #repairs = 0
+  /** `deleteByTag`s that reached L2 from here (right away, or replayed after an outage). */
+  tagInvalidations = 0
 
   constructor(parts: L2LayerParts) {
     this.#parts = parts
@@ -57,9 +83,10 @@ export class L2Layer {
     const bus = parts.bus
     if (bus !== undefined) {
       this.publisher = new InvalidationPublisher(
-        async (keys) =>
-          (await announceOnBus(bus, parts.name, guard.run.bind(guard), keys, this.#caller)) !== L2_FAILED,
-        (keys) => this.#journalUnannounced(keys),
+        async (keys, tags) =>
+          (await announceOnBus(bus, parts.name, guard.run.bind(guard), keys, this.#caller, tags)) !==
+          L2_FAILED,
+        (keys, tags) => this.#journalUnannounced(keys, tags),
       )
     }
   }
@@ -74,9 +101,16 @@ export class L2Layer {
     return this.#repairs
   }
 
+  /** Whether the backend can keep tag keys (`tags` and `deleteByTag` need it). */
+  get supportsTags(): boolean {
+    return supportsTags(this.guard.backend)
+  }
+
   /** The L2 bytes of a value that expires at `expiresAtMs`; throws for a value the serializer refuses. */
-  encode(value: unknown, expiresAtMs: number): Buffer {
-    return this.#parts.codec.encode(value, expiresAtMs)
+  encode(value: unknown, expiresAtMs: number, tags?: readonly string[]): Buffer {
+    const codec = this.#parts.codec
+    if (tags === undefined) return codec.encode(value, expiresAtMs)
+    return codec.encode(value, expiresAtMs, { tags, writtenAtMs: this.#parts.clock.now() })
   }
 
   /**
@@ -100,6 +134,14 @@ export class L2Layer {
       return undefined
     }
     const remainingMs = entry.expiresAtMs - this.#parts.clock.now()
+    if (
+      entry.tags !== undefined &&
+      (remainingMs > 0 || stale !== undefined) &&
+      !(await this.#tagsValid(entry))
+    ) {
+      this.counters.misses++
+      return undefined
+    }
     if (remainingMs <= 0) {
       this.counters.misses++
       if (stale !== undefined) {
@@ -112,11 +154,138 @@ export class L2Layer {
     return entry
   }
 
-  /** Writes an encoded entry kept `l2TtlMs`; journals the key when L2 fails. Resolves whether it landed. */
-  async write(key: string, encoded: Buffer, l2TtlMs: number): Promise<boolean> {
+  /**
+   * Many keys in one guarded call (one `MGET`, and one more for the tags' invalidation times when an
+   * entry has tags), in the order of `keys`, with the rules of {@link read} for each.
+   */
+  async readMany(keys: readonly string[]): Promise<Array<DecodedEntry | undefined>> {
+    const prefix = this.#parts.keyPrefix
+    const entries = new Array<DecodedEntry | undefined>(keys.length)
+    const fullKeys: string[] = []
+    const positions: number[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const fullKey = prefix + (keys[i] as string)
+      if (this.journal.isPending(fullKey)) continue
+      fullKeys.push(fullKey)
+      positions.push(i)
+    }
+    if (fullKeys.length === 0) return entries
+    const codec = this.#parts.codec
+    const result = await this.guard.run(
+      'getMany',
+      async (l2) => {
+        const decoded = (await getManyOf(l2, fullKeys)).map((bytes) => {
+          if (bytes === null) return null
+          try {
+            return codec.decode(bytes)
+          } catch (error) {
+            return { error }
+          }
+        })
+        const tags = tagsOf(decoded.map((entry) => (entry !== null && 'value' in entry ? entry : undefined)))
+        return { decoded, times: await readTagTimes(l2, prefix, tags) }
+      },
+      this.#caller,
+    )
+    if (result === L2_FAILED) return entries
+    const now = this.#parts.clock.now()
+    for (let j = 0; j < fullKeys.length; j++) {
+      const entry = result.decoded[j]
+      if (entry != null && 'error' in entry) {
+        this.#discardUndecodable(fullKeys[j] as string, entry.error)
+      } else if (
+        entry == null ||
+        entry.expiresAtMs <= now ||
+        (entry.tags !== undefined &&
+          (this.journal.hasPendingTag(entry.tags) || isInvalidatedByTags(entry, result.times)))
+      ) {
+        this.counters.misses++
+      } else {
+        this.counters.hits++
+        entries[positions[j] as number] = entry
+      }
+    }
+    return entries
+  }
+
+  /**
+   * Writes an encoded entry kept `l2TtlMs`; journals the key when L2 fails. Resolves whether it landed.
+   * With `tags`, their tag keys are made to outlive the entry first (see {@link tagKeyOf}).
+   */
+  async write(key: string, encoded: Buffer, l2TtlMs: number, tags?: readonly string[]): Promise<boolean> {
     const fullKey = this.#parts.keyPrefix + key
-    const written = await this.guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#caller)
+    const written =
+      tags === undefined
+        ? await this.guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#caller)
+        : await this.guard.run(
+            'set',
+            async (l2) => {
+              await this.#touchTags(l2, tags, l2TtlMs)
+              await l2.set(fullKey, encoded, l2TtlMs)
+            },
+            this.#caller,
+          )
     return this.#landed(key, fullKey, written !== L2_FAILED)
+  }
+
+  /**
+   * Writes many entries in one guarded call (the tag keys first, then one `setMany`); every key is
+   * journaled when it fails, announced when it lands. Resolves whether they landed.
+   */
+  async writeMany(writes: readonly EncodedWrite[], tags?: readonly string[]): Promise<boolean> {
+    const prefix = this.#parts.keyPrefix
+    const l2Writes = writes.map(({ key, encoded, l2TtlMs }) => ({
+      key: prefix + key,
+      value: encoded,
+      ttlMs: l2TtlMs,
+    }))
+    const written = await this.guard.run(
+      'setMany',
+      async (l2) => {
+        if (tags !== undefined) {
+          await this.#touchTags(l2, tags, Math.max(...writes.map((write) => write.l2TtlMs)))
+        }
+        if (l2.setMany !== undefined) await l2.setMany(l2Writes)
+        else await Promise.all(l2Writes.map((write) => l2.set(write.key, write.value, write.ttlMs)))
+      },
+      this.#caller,
+    )
+    for (const write of l2Writes) {
+      this.#landed(write.key.slice(prefix.length), write.key, written !== L2_FAILED)
+    }
+    return written !== L2_FAILED
+  }
+
+  /** Deletes keys in one guarded call: how many L2 held, `undefined` when L2 failed (journaled). */
+  async deleteMany(keys: readonly string[]): Promise<number | undefined> {
+    const prefix = this.#parts.keyPrefix
+    const fullKeys = keys.map((key) => prefix + key)
+    const count = await this.guard.run('deleteMany', (l2) => l2.delete(fullKeys), this.#caller)
+    for (let i = 0; i < keys.length; i++)
+      this.#landed(keys[i] as string, fullKeys[i] as string, count !== L2_FAILED)
+    return count === L2_FAILED ? undefined : count
+  }
+
+  /**
+   * Makes every entry carrying one of `tags` a miss in L2, for every instance: each existing tag key
+   * takes the time now (a missing one means no live entry carries the tag). Announced on the bus;
+   * journaled when L2 fails. Resolves whether it reached L2.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<boolean> {
+    const tagKeys = tags.map((tag) => tagKeyOf(this.#parts.keyPrefix, tag))
+    const now = String(this.#parts.clock.now())
+    const done = await this.guard.run(
+      'deleteByTag',
+      (l2) => (l2 as TagCapableBackend).replaceExisting(tagKeys, now),
+      this.#caller,
+    )
+    if (done === L2_FAILED) {
+      this.journal.recordTags(tags)
+      return false
+    }
+    this.tagInvalidations++
+    this.publisher?.tagsInvalidated(tags)
+    return true
   }
 
   /**
@@ -194,7 +363,13 @@ export class L2Layer {
     const outcome = await replayRepairs(this.journal, execute, {
       keyPrefix: this.#parts.keyPrefix,
       unlinkPrefix: (run) => unlinkPrefix(run, this.#parts.keyPrefix),
-      announce: (run, keys) => this.#announce(run, keys),
+      announce: (run, keys, tags) => this.#announce(run, keys, tags),
+      invalidateTags: (run, tags) => {
+        const tagKeys = tags.map((tag) => tagKeyOf(this.#parts.keyPrefix, tag))
+        const now = String(this.#parts.clock.now())
+        this.tagInvalidations++
+        return run('repair', (l2) => (l2 as TagCapableBackend).replaceExisting(tagKeys, now))
+      },
     })
     this.#repairs++
     return outcome
@@ -217,17 +392,36 @@ export class L2Layer {
     return true
   }
 
-  /** Announces changed keys through a repair's executor; nothing without a bus. */
-  async #announce(run: L2Executor, keys: readonly string[] | null): Promise<void> {
+  /** Announces changed keys (and invalidated tags) through a repair's executor; nothing without a bus. */
+  async #announce(run: L2Executor, keys: readonly string[] | null, tags?: readonly string[]): Promise<void> {
     const bus = this.#parts.bus
     if (bus === undefined) return
-    await announceOnBus(bus, this.#parts.name, run as L2Runner<void>, keys, this.#caller)
+    await announceOnBus(bus, this.#parts.name, run as L2Runner<void>, keys, this.#caller, tags)
   }
 
-  /** A bus message that could not be sent: its keys are repaired (and announced) when L2 is back. */
-  #journalUnannounced(keys: readonly string[] | null): void {
+  /** A bus message that could not be sent: its keys and tags are repaired (and announced) when L2 is back. */
+  #journalUnannounced(keys: readonly string[] | null, tags: readonly string[]): void {
     if (keys === null) this.journal.recordClear()
     else for (const key of keys) this.journal.recordKey(this.#parts.keyPrefix + key)
+    if (tags.length > 0) this.journal.recordTags(tags)
+  }
+
+  /** Makes the tag keys of `tags` outlive an entry kept `l2TtlMs` (inside a guarded call). */
+  #touchTags(l2: L2Backend, tags: readonly string[], l2TtlMs: number): Promise<void> {
+    const tagKeys = tags.map((tag) => tagKeyOf(this.#parts.keyPrefix, tag))
+    return (l2 as TagCapableBackend).touchMany(tagKeys, l2TtlMs + TAG_KEY_MARGIN_MS)
+  }
+
+  /**
+   * Whether no `deleteByTag` covers a tagged entry: none pending here, none recorded in L2 since its
+   * write. `false` when L2 cannot tell: an entry that may be invalidated is never served.
+   */
+  async #tagsValid(entry: DecodedEntry): Promise<boolean> {
+    const tags = entry.tags as readonly string[]
+    if (this.journal.hasPendingTag(tags)) return false
+    const prefix = this.#parts.keyPrefix
+    const times = await this.guard.run('getTags', (l2) => readTagTimes(l2, prefix, tags), this.#caller)
+    return times !== L2_FAILED && !isInvalidatedByTags(entry, times)
   }
 
   /** A corrupt or foreign entry is a miss: counted, logged and removed, never a breaker failure. */

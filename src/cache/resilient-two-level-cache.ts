@@ -1,34 +1,28 @@
 import type { L1Backend } from '../backends/l1/l1-backend.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
-import { InflightReads } from '../invalidation/inflight-reads.js'
 import type { InvalidationReceiver } from '../invalidation/invalidation-bus.js'
 import { L1Invalidator } from '../invalidation/l1-invalidator.js'
-import type { Clock } from '../kernel/clock.js'
-import { CacheError, CacheSerializationError } from '../kernel/errors.js'
+import { CacheError } from '../kernel/errors.js'
 import type { BreakerEvent, CacheEvents, ResyncReason } from '../kernel/events.js'
 import { assertValidKey, KEY_SEPARATOR } from '../kernel/keys.js'
 import type { Logger } from '../kernel/logger.js'
-import {
-  CLEAR,
-  DELETE,
-  ERROR,
-  HIT,
-  INVALIDATION,
-  MISS,
-  SET,
-  WatchedEmitter,
-} from '../kernel/watched-emitter.js'
-import { LoadFlow, type StaleCopy } from '../loading/load-flow.js'
+import { resolveTagsToDelete } from '../kernel/tags.js'
+import { CLEAR, DELETE, ERROR, INVALIDATION, MISS, SET, WatchedEmitter } from '../kernel/watched-emitter.js'
+import { LoadFlow } from '../loading/load-flow.js'
+import type { LoadMissing } from '../loading/load-many.js'
 import { type GetOrSetOptions, resolveGetOrSetOptions, type WrapOptions } from '../loading/loading-options.js'
 import { wrapWith } from '../loading/wrap.js'
 import type { L2Executor, RepairParticipant } from '../resilience/l2-guard.js'
+import { BatchOperations } from './batch-operations.js'
 import { CacheNotifier } from './cache-notifier.js'
 import type { CacheParts } from './cache-parts.js'
 import { type CacheStats, cacheStatsOf } from './cache-stats.js'
-import { decodedToL1, fromL1, NOT_IN_L1, toL1 } from './l1-values.js'
+import { DataPath } from './data-path.js'
+import { carriesTag, NOT_IN_L1 } from './l1-values.js'
 import { L2Layer } from './l2-layer.js'
-import type { ClearResult, ListKeysOptions, SetOptions } from './method-types.js'
+import { listKeysOf } from './list-keys.js'
+import type { ClearResult, GetOrSetManyOptions, ListKeysOptions, SetOptions } from './method-types.js'
 
 /**
  * A named two-level cache: reads L1 then L2, writes through both, promotes L2 hits into L1. Every L2
@@ -52,14 +46,13 @@ export class ResilientTwoLevelCache<V = unknown>
   readonly #l1: L1Backend | undefined
   /** The cache's side of L2 (guard, journal, announcements), `undefined` for an L1-only cache. */
   readonly #l2: L2Layer | undefined
-  readonly #clock: Clock
+  /** L1 and L2 reads and writes, shared with the loading flow and the batch calls. */
+  readonly #path: DataPath<V>
   readonly #logger: Logger
-  readonly #inflight = new InflightReads()
-  readonly #keyPrefixBytes: number
   readonly #invalidation: InvalidationMode
   readonly #invalidator: L1Invalidator
   readonly #loading: LoadFlow<V>
-  readonly #l1Counters = { hits: 0, misses: 0 }
+  readonly #batches: BatchOperations<V>
   #closed = false
   readonly #events: CacheNotifier
   #stopWatchingBreaker: (() => void) | undefined
@@ -71,12 +64,9 @@ export class ResilientTwoLevelCache<V = unknown>
     this.#options = options
     this.name = options.name
     this.#l1 = parts.l1
-    this.#clock = parts.clock
     this.#logger = parts.logger
     const keyPrefix = options.l2KeyPrefix === undefined ? '' : options.l2KeyPrefix + KEY_SEPARATOR
-    this.#keyPrefixBytes = Buffer.byteLength(keyPrefix)
     this.#invalidation = parts.invalidation
-    this.#invalidator = new L1Invalidator(parts.l1, this.#inflight, parts.invalidation)
     // EventEmitter's typing cannot follow a generic event name through a spread payload.
     const emitHere = (event: string, ...payload: unknown[]) =>
       (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...payload)
@@ -100,16 +90,21 @@ export class ResilientTwoLevelCache<V = unknown>
         this.#events.here(`breaker:${state === 'closed' ? 'close' : state}`, event)
       })
     }
-    this.#loading = new LoadFlow<V>({
-      name: this.name,
-      keyPrefix,
-      l2: this.#l2,
-      logger: this.#logger,
-      lookUpPastL1: (key, stale) => this.#lookUpPastL1(key, stale),
-      readL2: (key) => this.#readL2(key, this.#l2 as L2Layer),
-      writeThrough: (key, value, ttlMs, retainMs) => this.#writeThrough(key, value, ttlMs, retainMs),
-      entryTtlMs: (ttlMs) => this.#entryTtlMs(ttlMs),
+    const path = new DataPath<V>({
+      ...{ name: this.name, options, l1: parts.l1, l2: this.#l2, clock: parts.clock, events: this.#events },
+      keyPrefixBytes: Buffer.byteLength(keyPrefix),
     })
+    this.#path = path
+    this.#invalidator = new L1Invalidator(parts.l1, path.inflight, parts.invalidation)
+    this.#loading = new LoadFlow<V>({
+      ...{ name: this.name, keyPrefix, l2: this.#l2, logger: this.#logger },
+      lookUpPastL1: (key, stale) => path.lookUpPastL1(key, stale),
+      readL2: (key) => path.readL2(key, this.#l2 as L2Layer),
+      writeThrough: (key, value, ttlMs, retainMs, tags) =>
+        path.writeThrough(key, value, ttlMs, retainMs, tags),
+      entryTtlMs: (ttlMs) => path.entryTtlMs(ttlMs),
+    })
+    this.#batches = new BatchOperations<V>(path)
   }
 
   /**
@@ -118,16 +113,17 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async get(key: string): Promise<V | undefined> {
     this.#assertUsable(key)
-    const inL1 = this.#readL1(key)
+    const path = this.#path
+    const inL1 = path.readL1(key)
     if (inL1 !== NOT_IN_L1) return inL1
-    // The same steps as #lookUpPastL1, written out: one async layer less on the hottest L2 path.
-    if (this.#l1 !== undefined) this.#l1Counters.misses++
+    // The same steps as DataPath.lookUpPastL1, written out: one async layer less on the hottest L2 path.
+    if (this.#l1 !== undefined) path.l1Counters.misses++
     const l2 = this.#l2
     if (l2 === undefined) {
       if ((this.#events.watched & MISS) !== 0) this.#events.notify('miss', { cache: this.name, key })
       return undefined
     }
-    const value = await this.#readL2(key, l2)
+    const value = await path.readL2(key, l2)
     if (this.#events.watched !== 0) this.#events.lookUp(key, value)
     return value
   }
@@ -139,7 +135,60 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
-    await this.#writeThrough(key, value, this.#entryTtlMs(ttlMsOf(options)), 0)
+    const path = this.#path
+    const tags = path.tagsOf(options?.tags, 'set')
+    await path.writeThrough(key, value, path.entryTtlMs(ttlMsOf(options)), 0, tags)
+  }
+
+  /**
+   * The values of `keys` in their order (`undefined` for a miss; keys may repeat): L1, then one L2
+   * read for the L1 misses (`MGET`, per hash slot in a cluster), bounded by `l2CommandTimeout`.
+   */
+  getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    this.#assertOpen()
+    return this.#batches.getMany(keys)
+  }
+
+  /**
+   * Stores entries (options as `set`): all encoded first, so one bad value rejects the call before
+   * anything is written; then L1, then one pipeline of `SET PX`; announced in one bus message.
+   */
+  setMany(entries: Iterable<readonly [string, V]>, options?: SetOptions): Promise<void> {
+    this.#assertOpen()
+    return this.#batches.setMany(entries, options)
+  }
+
+  /** Removes keys from L2 then L1; resolves how many existed (in L2, or in L1 when L2 cannot tell). */
+  deleteMany(keys: readonly string[]): Promise<number> {
+    this.#assertOpen()
+    return this.#batches.deleteMany(keys)
+  }
+
+  /**
+   * The values of `keys`; those neither L1 nor L2 holds are loaded by ONE `loadMissing` call and stored
+   * (a key it does not return stays a miss, `undefined`). Overlapping calls never load a key twice here.
+   */
+  getOrSetMany(
+    keys: readonly string[],
+    loadMissing: LoadMissing<V>,
+    options?: GetOrSetManyOptions,
+  ): Promise<Array<V | undefined>> {
+    this.#assertOpen()
+    return this.#batches.getOrSetMany(keys, loadMissing, options)
+  }
+
+  /**
+   * Makes every entry carrying one of `tags` a miss in L1 and L2, on every instance (announced on the
+   * bus; journaled and applied when L2 returns if it is out of reach). One Redis command per tag.
+   */
+  async deleteByTag(tags: string | readonly string[]): Promise<void> {
+    this.#assertOpen()
+    const list = resolveTagsToDelete(tags)
+    if (list.length === 0) return
+    this.#path.assertTagsUsable('deleteByTag')
+    await this.#l2?.invalidateTags(list)
+    // After L2, so that a read that raced it cannot put a covered entry back into L1.
+    this.#invalidator.applyTags(list, carriesTag)
   }
 
   /**
@@ -155,7 +204,8 @@ export class ResilientTwoLevelCache<V = unknown>
       throw new TypeError(`getOrSet: loader must be a function, got ${typeof loader}`)
     }
     const resolved = resolveGetOrSetOptions(options, 'getOrSet')
-    const inL1 = this.#readL1(key)
+    if (resolved.tags !== undefined) this.#path.assertTagsUsable('getOrSet')
+    const inL1 = this.#path.readL1(key)
     if (inL1 !== NOT_IN_L1) return inL1
     return this.#loading.run(key, loader, resolved)
   }
@@ -180,13 +230,15 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
-    const ttlMs = this.#entryTtlMs(ttlMsOf(options))
-    const encoded = this.#encode(value, ttlMs)
+    if (options?.tags !== undefined) throw new TypeError('setIfNotExist: tags are not supported; use set')
+    const path = this.#path
+    const ttlMs = path.entryTtlMs(ttlMsOf(options))
+    const encoded = path.encode(value, ttlMs, undefined)
     if (this.#l2 !== undefined && encoded !== undefined) {
       const written = await this.#l2.setIfNotExist(key, encoded, ttlMs)
       if (written === false) return false
       if (written === true) {
-        this.#writeL1(key, value, ttlMs)
+        path.writeL1(key, value, ttlMs, undefined)
         if ((this.#events.watched & SET) !== 0)
           this.#events.notify('set', { cache: this.name, key, l2Written: true })
         return true
@@ -194,7 +246,7 @@ export class ResilientTwoLevelCache<V = unknown>
     }
     // L1-only, or L2 could not tell: L1 decides.
     if (this.#l1 === undefined || this.#l1.has(key)) return false
-    this.#writeL1(key, value, ttlMs)
+    path.writeL1(key, value, ttlMs, undefined)
     if ((this.#events.watched & SET) !== 0)
       this.#events.notify('set', { cache: this.name, key, l2Written: false })
     return true
@@ -205,7 +257,7 @@ export class ResilientTwoLevelCache<V = unknown>
     this.#assertUsable(key)
     let removed = (await this.#l2?.delete(key)) === true
     // After the L2 delete, so that a read that raced it cannot put the old value back into L1.
-    this.#inflight.invalidate(key)
+    this.#path.inflight.invalidate(key)
     if (this.#l1?.delete(key)) removed = true
     if ((this.#events.watched & DELETE) !== 0)
       this.#events.notify('delete', { cache: this.name, key, removed })
@@ -222,7 +274,7 @@ export class ResilientTwoLevelCache<V = unknown>
     const l2Removed = await this.#l2?.clear()
     const l2ItemsRemoved = l2Removed ?? 0
     const l2Cleared = l2Removed !== undefined
-    this.#inflight.invalidateAll()
+    this.#path.inflight.invalidateAll()
     const l1ItemsRemoved = this.#l1?.clear() ?? 0
     if ((this.#events.watched & CLEAR) !== 0) {
       this.#events.notify('clear', { cache: this.name, l1ItemsRemoved, l2ItemsRemoved, l2Cleared })
@@ -253,19 +305,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
     this.#assertOpen()
-    if (typeof prefix !== 'string')
-      throw new TypeError(`listKeys: prefix must be a string, got ${typeof prefix}`)
-    const limit = options.limit ?? Number.POSITIVE_INFINITY
-    if (limit !== Number.POSITIVE_INFINITY && !(Number.isInteger(limit) && limit >= 1)) {
-      throw new TypeError(`listKeys: limit must be an integer >= 1, got ${String(options.limit)}`)
-    }
-    const keys = new Set<string>()
-    for (const key of this.#l1?.keys() ?? []) {
-      if (keys.size >= limit) return [...keys]
-      if (key.startsWith(prefix)) keys.add(key)
-    }
-    await this.#l2?.collectKeys(prefix, keys, limit)
-    return [...keys]
+    return listKeysOf(this.#l1, this.#l2, prefix, options)
   }
 
   /** Statistics, synchronously and without I/O: safe for health checks and metric scrapes. */
@@ -273,11 +313,12 @@ export class ResilientTwoLevelCache<V = unknown>
     return cacheStatsOf({
       options: this.#options,
       l1: this.#l1,
-      l1Counters: this.#l1Counters,
+      l1Counters: this.#path.l1Counters,
       l2: this.#l2,
       loading: this.#loading.counters,
       invalidation: this.#invalidation,
       invalidator: this.#invalidator,
+      batches: { ...this.#batches.counters, loads: this.#batches.loads },
     })
   }
 
@@ -323,6 +364,14 @@ export class ResilientTwoLevelCache<V = unknown>
     }
   }
 
+  /** @internal Another instance ran `deleteByTag(tags)`: drop the L1 entries carrying them. */
+  applyTagInvalidation(tags: readonly string[]): void {
+    const l1ItemsDropped = this.#invalidator.applyTags(tags, carriesTag)
+    if ((this.#events.watched & INVALIDATION) !== 0) {
+      this.#events.notify('invalidation', { cache: this.name, source: 'bus', keys: [], tags, l1ItemsDropped })
+    }
+  }
+
   /** @internal The service's listeners changed: `mask` says which watched events it now has. */
   serviceListeningChanged(mask: number): void {
     this.#events.serviceListeningChanged(mask)
@@ -344,82 +393,9 @@ export class ResilientTwoLevelCache<V = unknown>
     this.#stopWatchingBreaker?.()
   }
 
-  /** After an L1 miss, for the loading flow: counts it, reads L2 and announces the lookup. */
-  async #lookUpPastL1(key: string, stale: StaleCopy<V> | undefined): Promise<V | undefined> {
-    if (this.#l1 !== undefined) this.#l1Counters.misses++
-    const l2 = this.#l2
-    if (l2 === undefined) {
-      if ((this.#events.watched & MISS) !== 0) this.#events.notify('miss', { cache: this.name, key })
-      return undefined
-    }
-    const found = await this.#readL2(key, l2, stale)
-    if (this.#events.watched !== 0) this.#events.lookUp(key, found)
-    return found
-  }
-
-  /** L2 → decode → promote into L1, unless the key was written or invalidated while the read was out. */
-  async #readL2(key: string, l2: L2Layer, stale?: StaleCopy<V>): Promise<V | undefined> {
-    const ticket = this.#inflight.begin(key)
-    try {
-      const entry = await l2.read(key, stale as StaleCopy<unknown> | undefined)
-      if (entry === undefined) return undefined
-      const l1 = this.#l1
-      if (l1 !== undefined && !ticket.invalidated) {
-        const remainingMs = Math.max(1, entry.expiresAtMs - this.#clock.now())
-        l1.set(key, decodedToL1(entry.value), Math.min(this.#options.l1TtlMs, remainingMs))
-        // L1 now holds the decoded object; with l1Clone the caller gets its own copy.
-        if (this.#options.l1Clone) return structuredClone(entry.value) as V
-      }
-      return entry.value as V
-    } finally {
-      this.#inflight.end(ticket)
-    }
-  }
-
-  /**
-   * Writes L1, then L2 with a lifetime of `ttlMs` (the entry's header) plus `retainMs` (how long L2
-   * keeps the expired copy for `staleIfError`).
-   */
-  async #writeThrough(key: string, value: V, ttlMs: number, retainMs: number): Promise<void> {
-    const encoded = this.#encode(value, ttlMs)
-    this.#writeL1(key, value, ttlMs)
-    const l2Written =
-      encoded !== undefined && (await (this.#l2 as L2Layer).write(key, encoded, ttlMs + retainMs))
-    if ((this.#events.watched & SET) !== 0) this.#events.notify('set', { cache: this.name, key, l2Written })
-  }
-
-  /** An L1 hit (counted, and announced when someone listens), or {@link NOT_IN_L1}; misses are the caller's to count. */
-  #readL1(key: string): V | typeof NOT_IN_L1 {
-    const stored = this.#l1?.get(key)
-    if (stored === undefined) return NOT_IN_L1
-    this.#l1Counters.hits++
-    if ((this.#events.watched & HIT) !== 0) this.#events.hit(key, 'l1')
-    return fromL1<V>(stored, this.#options.l1Clone)
-  }
-
-  #writeL1(key: string, value: V, ttlMs: number): void {
-    this.#inflight.invalidate(key)
-    this.#l1?.set(key, toL1(value, this.#options.l1Clone), Math.min(ttlMs, this.#options.l1TtlMs))
-  }
-
-  /** The L2 bytes of a value, or `undefined` for an L1-only cache; throws before anything is written. */
-  #encode(value: V, ttlMs: number): Buffer | undefined {
-    if (value === undefined) {
-      throw new CacheSerializationError('Cannot cache undefined; use delete() to remove a key, or cache null')
-    }
-    return this.#l2?.encode(value, this.#clock.now() + ttlMs)
-  }
-
-  /** The lifetime of a new entry: `ttlMs` or `l2Ttl`, shortened by up to `ttlJitter` of it. */
-  #entryTtlMs(ttlMs: number | undefined): number {
-    const lifetimeMs = ttlMs ?? this.#options.l2TtlMs
-    const jitter = this.#options.ttlJitter
-    return jitter === 0 ? lifetimeMs : Math.max(1, Math.round(lifetimeMs * (1 - jitter * Math.random())))
-  }
-
   #assertUsable(key: string): void {
     this.#assertOpen()
-    assertValidKey(key, this.#keyPrefixBytes)
+    assertValidKey(key, this.#path.keyPrefixBytes)
   }
 
   #assertOpen(): void {

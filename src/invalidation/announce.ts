@@ -10,7 +10,8 @@ export type L2Runner<R> = (
 ) => Promise<R>
 
 /**
- * Announces on the bus that `keys` of cache `cacheName` (every key for `null`) changed, through `run`.
+ * Announces on the bus that `keys` of cache `cacheName` (every key for `null`) changed, and the
+ * entries carrying `tags` were invalidated, through `run`.
  * Resolves what `run` resolves (the guard's failure marker, when it is the guard).
  */
 export function announceOnBus<R>(
@@ -19,8 +20,9 @@ export function announceOnBus<R>(
   run: L2Runner<R>,
   keys: readonly string[] | null,
   caller: L2Caller,
+  tags?: readonly string[],
 ): Promise<R> {
-  const message = bus.encode(cacheName, keys)
+  const message = bus.encode(cacheName, keys, tags)
   return run(
     'publish',
     (l2) => (l2.publish as NonNullable<L2Backend['publish']>)(bus.channel, message),

@@ -9,6 +9,8 @@ export interface InvalidationReceiver {
   readonly name: string
   /** Drops these keys (all keys for `null`) from L1, and stops reads in flight from promoting them. */
   applyInvalidation(keys: readonly string[] | null): void
+  /** Drops from L1 the entries carrying one of `tags`, and stops reads in flight from promoting. */
+  applyTagInvalidation(tags: readonly string[]): void
   /** The bus missed messages (its connection was lost): drop all of L1. */
   resync(reason: ResyncReason): void
 }
@@ -40,9 +42,9 @@ export class InvalidationBus {
     return typeof backend.publish === 'function' && typeof backend.subscribe === 'function'
   }
 
-  /** The message announcing that `keys` (every key for `null`) of `cache` changed. */
-  encode(cache: string, keys: readonly string[] | null): string {
-    return encodeInvalidation({ sender: this.senderId, cache, keys })
+  /** The message announcing that `keys` (every key for `null`) of `cache` changed, and `tags` were invalidated. */
+  encode(cache: string, keys: readonly string[] | null, tags?: readonly string[]): string {
+    return encodeInvalidation({ sender: this.senderId, cache, keys, ...(tags === undefined ? {} : { tags }) })
   }
 
   get channel(): string {
@@ -75,6 +77,9 @@ export class InvalidationBus {
     }
     if (message.sender === this.senderId) return
     this.messagesReceived++
-    this.#receivers.get(message.cache)?.applyInvalidation(message.keys)
+    const receiver = this.#receivers.get(message.cache)
+    if (receiver === undefined) return
+    if (message.keys === null || message.keys.length > 0) receiver.applyInvalidation(message.keys)
+    if (message.tags !== undefined) receiver.applyTagInvalidation(message.tags)
   }
 }

@@ -15,9 +15,10 @@ const COALESCE_WINDOW_MS = 1
  * `onFailed`, so that the cache journals them for repair like a write that missed L2.
  */
 export class InvalidationPublisher {
-  readonly #send: (keys: readonly string[] | null) => Promise<boolean>
-  readonly #onFailed: (keys: readonly string[] | null) => void
+  readonly #send: (keys: readonly string[] | null, tags: readonly string[]) => Promise<boolean>
+  readonly #onFailed: (keys: readonly string[] | null, tags: readonly string[]) => void
   #pending = new Set<string>()
+  #pendingTags = new Set<string>()
   #cleared = false
   #tickScheduled = false
   #window: NodeJS.Timeout | undefined
@@ -27,11 +28,11 @@ export class InvalidationPublisher {
 
   /**
    * @param send publishes one message; resolves whether it reached L2 (never rejects).
-   * @param onFailed receives what a failed publish carried (`null`: the whole cache).
+   * @param onFailed receives what a failed publish carried (`null` keys: the whole cache).
    */
   constructor(
-    send: (keys: readonly string[] | null) => Promise<boolean>,
-    onFailed: (keys: readonly string[] | null) => void,
+    send: (keys: readonly string[] | null, tags: readonly string[]) => Promise<boolean>,
+    onFailed: (keys: readonly string[] | null, tags: readonly string[]) => void,
   ) {
     this.#send = send
     this.#onFailed = onFailed
@@ -40,6 +41,12 @@ export class InvalidationPublisher {
   /** `key` was written or deleted in L2. */
   keyChanged(key: string): void {
     if (!this.#cleared) this.#pending.add(key)
+    this.#schedule()
+  }
+
+  /** The entries carrying these tags were invalidated in L2 (`deleteByTag`). */
+  tagsInvalidated(tags: readonly string[]): void {
+    for (const tag of tags) this.#pendingTags.add(tag)
     this.#schedule()
   }
 
@@ -54,13 +61,15 @@ export class InvalidationPublisher {
   async flush(): Promise<void> {
     if (this.#disposed || !this.#hasPending()) return
     const keys = this.#cleared ? null : [...this.#pending]
+    const tags = [...this.#pendingTags]
     this.#pending = new Set()
+    this.#pendingTags = new Set()
     this.#cleared = false
-    if (await this.#send(keys)) {
+    if (await this.#send(keys, tags)) {
       this.messagesSent++
       this.keysSent += keys?.length ?? 0
     } else {
-      this.#onFailed(keys)
+      this.#onFailed(keys, tags)
     }
   }
 
@@ -72,7 +81,7 @@ export class InvalidationPublisher {
   }
 
   #hasPending(): boolean {
-    return this.#cleared || this.#pending.size > 0
+    return this.#cleared || this.#pending.size > 0 || this.#pendingTags.size > 0
   }
 
   #schedule(): void {

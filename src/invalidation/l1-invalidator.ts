@@ -11,6 +11,8 @@ import type { InflightReads } from './inflight-reads.js'
 export class L1Invalidator {
   /** Invalidations received (bus messages, or tracking reports), and the L1 entries they dropped. */
   readonly counters = { messagesReceived: 0, keysInvalidated: 0 }
+  /** Tag invalidations applied to L1 (local `deleteByTag`s and those heard), and the entries they dropped. */
+  readonly tagCounters = { tagInvalidations: 0, l1EntriesDropped: 0 }
   /** Times L1 was dropped because invalidations may have been missed. */
   resyncs = 0
   readonly #l1: L1Backend | undefined
@@ -38,6 +40,29 @@ export class L1Invalidator {
     }
     this.counters.keysInvalidated += l1ItemsDropped
     return l1ItemsDropped
+  }
+
+  /**
+   * Drops the L1 entries carrying one of `tags` (a look through L1: a `deleteByTag` is rare next to
+   * reads, which then pay nothing for it); returns how many. Every read in flight is stopped from
+   * promoting, since its entry's tags are not known before it returns.
+   */
+  applyTags(
+    tags: readonly string[],
+    carriesTag: (stored: unknown, tags: ReadonlySet<string>) => boolean,
+  ): number {
+    this.#inflight.invalidateAll()
+    this.tagCounters.tagInvalidations++
+    const l1 = this.#l1
+    if (l1 === undefined) return 0
+    const wanted = new Set(tags)
+    const covered: string[] = []
+    for (const key of l1.keys()) {
+      if (carriesTag(l1.peek === undefined ? l1.get(key) : l1.peek(key), wanted)) covered.push(key)
+    }
+    for (const key of covered) l1.delete(key)
+    this.tagCounters.l1EntriesDropped += covered.length
+    return covered.length
   }
 
   /**

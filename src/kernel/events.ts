@@ -70,8 +70,10 @@ export interface CacheErrorEvent {
 export interface InvalidationEvent {
   cache: string
   source: 'bus' | 'tracking'
-  /** The keys named, or `null` for "every key" (a `clear()` elsewhere). */
+  /** The keys named, or `null` for "every key" (a `clear()` elsewhere); `[]` for a tag invalidation. */
   keys: readonly string[] | null
+  /** The tags a `deleteByTag` elsewhere invalidated, when that is what was heard. */
+  tags?: readonly string[]
   /** Entries this dropped from L1. */
   l1ItemsDropped: number
 }
@@ -89,6 +91,8 @@ export interface RepairEvent {
   cache: string
   /** Keys invalidated (`UNLINK`ed) in L2. */
   keys: number
+  /** Tags whose `deleteByTag`, made during the outage, was applied. */
+  tags: number
   /** Whether the cache's whole prefix was cleared (a `clear()` during the outage, or a journal overflow). */
   prefixCleared: boolean
   durationMs: number

@@ -23,8 +23,17 @@ export interface LoadTarget<V> {
   lookUpPastL1(key: string, stale: StaleCopy<V> | undefined): Promise<V | undefined>
   /** A plain L2 read (promoted into L1): the value, or `undefined` for a miss or when L2 failed. */
   readL2(key: string): Promise<V | undefined>
-  /** Writes L1 then L2, the L2 copy kept `retainMs` past `ttlMs` (for `staleIfError`). */
-  writeThrough(key: string, value: V, ttlMs: number, retainMs: number): Promise<void>
+  /**
+   * Writes L1 then L2, the L2 copy kept `retainMs` past `ttlMs` (for `staleIfError`), carrying `tags`
+   * (what a loader's `ctx.setTags` will feed).
+   */
+  writeThrough(
+    key: string,
+    value: V,
+    ttlMs: number,
+    retainMs: number,
+    tags: readonly string[] | undefined,
+  ): Promise<void>
   /** The lifetime of a new entry: `ttlMs`, or the cache's `l2Ttl`, with the cache's jitter. */
   entryTtlMs(ttlMs: number | undefined): number
 }
@@ -111,7 +120,13 @@ export class LoadFlow<V> {
       throw error
     }
     const target = this.#target
-    await target.writeThrough(key, value, target.entryTtlMs(options.ttlMs), options.staleGraceMs)
+    await target.writeThrough(
+      key,
+      value,
+      target.entryTtlMs(options.ttlMs),
+      options.staleGraceMs,
+      options.tags,
+    )
     return value
   }
 

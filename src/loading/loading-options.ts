@@ -1,6 +1,7 @@
 import { parseDurationMs } from '../config/durations.js'
 import type { Duration } from '../config/options.js'
 import { describeValue } from '../config/validate.js'
+import { resolveEntryTags } from '../kernel/tags.js'
 
 /** Per-call options of `getOrSet` (and `wrap`). */
 export interface GetOrSetOptions {
@@ -21,6 +22,11 @@ export interface GetOrSetOptions {
    * @default 0 (never)
    */
   staleIfError?: Duration
+  /**
+   * Tags of the loaded entry: `deleteByTag` of any of them makes it a miss on every instance.
+   * @default none
+   */
+  tags?: readonly string[]
 }
 
 /** Options of `wrap`: those of `getOrSet`, and the key of each call. */
@@ -35,6 +41,7 @@ export interface ResolvedGetOrSetOptions {
   distributed: boolean
   lockTimeoutMs: number
   staleGraceMs: number
+  tags: readonly string[] | undefined
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5000
@@ -45,7 +52,13 @@ export function resolveGetOrSetOptions(
   call: string,
 ): ResolvedGetOrSetOptions {
   if (options === undefined) {
-    return { ttlMs: undefined, distributed: false, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS, staleGraceMs: 0 }
+    return {
+      ttlMs: undefined,
+      distributed: false,
+      lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
+      staleGraceMs: 0,
+      tags: undefined,
+    }
   }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${call}: options must be an object, got ${describeValue(options)}`)
@@ -65,5 +78,6 @@ export function resolveGetOrSetOptions(
       options.staleIfError === undefined
         ? 0
         : parseDurationMs(options.staleIfError, 'staleIfError', { allowZero: true }),
+    tags: resolveEntryTags(options.tags, call),
   }
 }

@@ -11,19 +11,23 @@ export interface RepairSteps {
   /** Deletes every L2 key under the cache's prefix; throws when L2 fails. */
   unlinkPrefix(execute: L2Executor): Promise<number>
   /** Tells the other instances that `keys` (every key for `null`) changed; throws when L2 fails. */
-  announce(execute: L2Executor, keys: readonly string[] | null): Promise<unknown>
+  announce(execute: L2Executor, keys: readonly string[] | null, tags?: readonly string[]): Promise<unknown>
+  /** Invalidates the entries carrying `tags` in L2, as of now; throws when L2 fails. */
+  invalidateTags(execute: L2Executor, tags: readonly string[]): Promise<unknown>
 }
 
 /** What one replay did. */
 export interface RepairOutcome {
   keys: number
+  /** Tags whose `deleteByTag` was applied. */
+  tags: number
   prefixCleared: boolean
   durationMs: number
 }
 
 /**
  * Replays a repair journal as invalidations: the prefix clear first when one is pending, then the
- * marked keys, UNLINKed in batches. Each step is announced on the bus before it counts as done,
+ * marked tags, then the marked keys, UNLINKed in batches. Each step is announced on the bus before it counts as done,
  * because other instances may hold the replaced values in L1: a failed announcement keeps the step
  * in the journal. Throws when L2 fails mid-way, leaving what is not done for the next replay.
  */
@@ -39,6 +43,13 @@ export async function replayRepairs(
     await steps.announce(execute, null)
     journal.completeClear(plan)
   }
+  for (let start = 0; start < plan.tags.length; start += UNLINK_BATCH) {
+    const batch = plan.tags.slice(start, start + UNLINK_BATCH)
+    const tags = batch.map(([tag]) => tag)
+    await steps.invalidateTags(execute, tags)
+    await steps.announce(execute, [], tags)
+    journal.completeTags(batch)
+  }
   for (let start = 0; start < plan.keys.length; start += UNLINK_BATCH) {
     const batch = plan.keys.slice(start, start + UNLINK_BATCH)
     const fullKeys = batch.map(([fullKey]) => fullKey)
@@ -51,6 +62,7 @@ export async function replayRepairs(
   }
   return {
     keys: plan.keys.length,
+    tags: plan.tags.length,
     prefixCleared: plan.clearPrefix,
     durationMs: performance.now() - startedAt,
   }

@@ -25,6 +25,11 @@ export interface L1Backend {
   remainingTtlMs(key: string): number | undefined
   /** Keys of the live entries. */
   keys(): Iterable<string>
+  /**
+   * Optional: the value without counting as a use (used when `deleteByTag` looks through L1). Without
+   * it the cache uses `get`, which may change LRU order.
+   */
+  peek?(key: string): unknown
 }
 
 /** What an L1 factory is given. */

@@ -62,6 +62,10 @@ class LruCacheBackend implements L1Backend {
   keys(): Iterable<string> {
     return this.#entries.keys()
   }
+
+  peek(key: string): unknown {
+    return this.#entries.peek(key)
+  }
 }
 
 /** The `ttl` L1 backend: LRU eviction and a lifetime per entry. */

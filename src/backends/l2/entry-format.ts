@@ -6,20 +6,29 @@
  *                 in MessagePack, and v8 output starts with 0xFF, so data this package did not
  *                 write (another application's keys, raw serializer output) is told apart at once.
  *   2       1     format version, 1
- *   3       1     flags: bit 0 = has expiry; the other bits are reserved and must be 0
+ *   3       1     flags: bit 0 = has expiry, bit 1 = has tags; the other bits are reserved and must be 0
  *   4       8     absolute expiry, ms since the Unix epoch, float64 (0 when there is no expiry)
  *   12      1     length n of the serializer name, 1..64
  *   13      n     serializer name, ASCII
- *   13 + n  ...   payload: the serializer's output
+ *   13 + n  ...   with bit 1 only, the tags section:
+ *                   8  write time, ms since the Unix epoch, float64
+ *                   1  number of tags t, 1..255
+ *                   t times: 2-byte length m, then m bytes of the tag, UTF-8
+ *   ...     ...   payload: the serializer's output
  *
  * The expiry lets a reader derive the remaining lifetime (for L1 promotion) without a PTTL round trip.
  * The serializer name lets a reader refuse an entry another serializer wrote instead of misreading it.
+ * The tags and write time let a reader tell whether a `deleteByTag` made after the write covers the
+ * entry. An entry without tags is byte for byte what the first release of version 1 wrote, so the
+ * tags need no new version: only a reader that predates them refuses a tagged entry (its flag is
+ * unknown to it), which it then treats as a miss.
  */
 import {
   CacheConfigurationError,
   CacheSerializationError,
   isCacheSerializationError,
 } from '../../kernel/errors.js'
+import { MAX_TAG_BYTES, MAX_TAGS_PER_ENTRY } from '../../kernel/tags.js'
 import { isValidSerializerName } from '../serializers/registry.js'
 import type { Serializer } from '../serializers/serializer.js'
 
@@ -30,7 +39,8 @@ const MAGIC_0 = 0xc1
 const MAGIC_1 = 0x52
 const FORMAT_VERSION = 1
 const FLAG_HAS_EXPIRY = 0b0000_0001
-const KNOWN_FLAGS = FLAG_HAS_EXPIRY
+const FLAG_HAS_TAGS = 0b0000_0010
+const KNOWN_FLAGS = FLAG_HAS_EXPIRY | FLAG_HAS_TAGS
 const VERSION_OFFSET = 2
 const FLAGS_OFFSET = 3
 const EXPIRY_OFFSET = 4
@@ -43,6 +53,18 @@ export interface DecodedEntry {
   value: unknown
   /** Absolute expiry in ms since the Unix epoch; `Infinity` when the entry does not expire. */
   expiresAtMs: number
+  /** The entry's tags, `undefined` for an untagged entry. */
+  tags?: readonly string[]
+  /** For a tagged entry, when it was written, ms since the Unix epoch. */
+  writtenAtMs?: number
+}
+
+/** The tags of an entry being encoded, and when it is written. */
+export interface EntryTags {
+  /** 1 to {@link MAX_TAGS_PER_ENTRY} non-empty tags of at most {@link MAX_TAG_BYTES} bytes each. */
+  readonly tags: readonly string[]
+  /** ms since the Unix epoch. */
+  readonly writtenAtMs: number
 }
 
 /** Why an L2 entry could not be decoded. */
@@ -86,7 +108,7 @@ export interface EntryCodec {
    * than `maxValueBytes` (header included).
    * @throws RangeError when `expiresAtMs` is neither a positive number nor `Infinity`.
    */
-  encode(value: unknown, expiresAtMs: number): Buffer
+  encode(value: unknown, expiresAtMs: number, tagged?: EntryTags): Buffer
   /**
    * Decodes an entry written by a codec of the same serializer. The payload handed to the serializer
    * is a view on `bytes`, not a copy.
@@ -132,7 +154,7 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
   headerPrefix[NAME_LENGTH_OFFSET] = nameBytes.length
   nameBytes.copy(headerPrefix, ENTRY_HEADER_FIXED_BYTES)
 
-  function encode(value: unknown, expiresAtMs: number): Buffer {
+  function encode(value: unknown, expiresAtMs: number, tagged?: EntryTags): Buffer {
     const hasExpiry = expiresAtMs !== Number.POSITIVE_INFINITY
     // `!(x > 0)` also rejects NaN.
     if (hasExpiry && !(expiresAtMs > 0)) {
@@ -153,7 +175,9 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     if (!(payload instanceof Uint8Array)) {
       throw new CacheSerializationError(`serializer '${name}' returned ${typeof payload}, not a Uint8Array`)
     }
-    const totalBytes = headerBytes + payload.length
+    const tagSection = tagged === undefined ? undefined : encodeTagSection(tagged)
+    const payloadStart = headerBytes + (tagSection?.length ?? 0)
+    const totalBytes = payloadStart + payload.length
     if (totalBytes > maxValueBytes) {
       throw new CacheSerializationError(
         `encoded value is ${totalBytes} bytes (header included), more than maxValueBytes (${maxValueBytes})`,
@@ -165,7 +189,11 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
       entry[FLAGS_OFFSET] = FLAG_HAS_EXPIRY
       entry.writeDoubleBE(expiresAtMs, EXPIRY_OFFSET)
     }
-    entry.set(payload, headerBytes)
+    if (tagSection !== undefined) {
+      entry[FLAGS_OFFSET] = (entry[FLAGS_OFFSET] as number) | FLAG_HAS_TAGS
+      entry.set(tagSection, headerBytes)
+    }
+    entry.set(payload, payloadStart)
     return entry
   }
 
@@ -210,11 +238,11 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
         `L2 entry has a serializer name length of ${nameLength}, outside 1..${MAX_NAME_BYTES} of format version ${FORMAT_VERSION}`,
       )
     }
-    const payloadStart = ENTRY_HEADER_FIXED_BYTES + nameLength
-    if (length < payloadStart) {
+    const nameEnd = ENTRY_HEADER_FIXED_BYTES + nameLength
+    if (length < nameEnd) {
       throw new EntryDecodeError(
         'truncated',
-        `L2 entry is truncated: ${length} bytes, shorter than its ${payloadStart}-byte header`,
+        `L2 entry is truncated: ${length} bytes, shorter than its ${nameEnd}-byte header`,
       )
     }
     let sameSerializer = nameLength === nameBytes.length
@@ -223,7 +251,7 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     }
     const bytes = asBuffer(input)
     if (!sameSerializer) {
-      const writer = bytes.toString('latin1', ENTRY_HEADER_FIXED_BYTES, payloadStart)
+      const writer = bytes.toString('latin1', ENTRY_HEADER_FIXED_BYTES, nameEnd)
       throw new EntryDecodeError(
         'serializer',
         `L2 entry was written by serializer '${writer}'; this cache uses '${name}'`,
@@ -237,6 +265,12 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
         throw new EntryDecodeError('version', `L2 entry has an invalid expiry time ${expiresAtMs}`)
       }
     }
+    let payloadStart = nameEnd
+    let tagged: { tags: string[]; writtenAtMs: number; end: number } | undefined
+    if ((flags & FLAG_HAS_TAGS) !== 0) {
+      tagged = decodeTagSection(bytes, nameEnd)
+      payloadStart = tagged.end
+    }
     let value: unknown
     try {
       value = serializer.decode(bytes.subarray(payloadStart))
@@ -247,8 +281,58 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
         { cause: error },
       )
     }
-    return { value, expiresAtMs }
+    if (tagged === undefined) return { value, expiresAtMs }
+    return { value, expiresAtMs, tags: tagged.tags, writtenAtMs: tagged.writtenAtMs }
   }
 
   return { serializer, encode, decode }
+}
+
+/** The tags section of an entry (see the format above). */
+function encodeTagSection({ tags, writtenAtMs }: EntryTags): Buffer {
+  if (tags.length === 0 || tags.length > MAX_TAGS_PER_ENTRY) {
+    throw new RangeError(`an entry carries 1 to ${MAX_TAGS_PER_ENTRY} tags, got ${tags.length}`)
+  }
+  const encodedTags = tags.map((tag) => Buffer.from(tag, 'utf8'))
+  let bytes = 9
+  for (const tag of encodedTags) bytes += 2 + tag.length
+  const section = Buffer.allocUnsafe(bytes)
+  section.writeDoubleBE(writtenAtMs, 0)
+  section[8] = encodedTags.length
+  let offset = 9
+  for (const tag of encodedTags) {
+    if (tag.length === 0 || tag.length > MAX_TAG_BYTES) {
+      throw new RangeError(`a tag is 1 to ${MAX_TAG_BYTES} bytes, got ${tag.length}`)
+    }
+    section.writeUInt16BE(tag.length, offset)
+    tag.copy(section, offset + 2)
+    offset += 2 + tag.length
+  }
+  return section
+}
+
+/** Reads the tags section that starts at `start`. */
+function decodeTagSection(
+  bytes: Buffer,
+  start: number,
+): { tags: string[]; writtenAtMs: number; end: number } {
+  const truncated = () =>
+    new EntryDecodeError('truncated', `L2 entry is truncated: ${bytes.length} bytes, its tags section is cut`)
+  if (bytes.length < start + 9) throw truncated()
+  const writtenAtMs = bytes.readDoubleBE(start)
+  const count = bytes[start + 8] as number
+  if (!(writtenAtMs > 0 && writtenAtMs < Number.POSITIVE_INFINITY) || count === 0) {
+    throw new EntryDecodeError('version', 'L2 entry has an invalid tags section')
+  }
+  const tags = new Array<string>(count)
+  let offset = start + 9
+  for (let i = 0; i < count; i++) {
+    if (bytes.length < offset + 2) throw truncated()
+    const tagBytes = bytes.readUInt16BE(offset)
+    offset += 2
+    if (tagBytes === 0 || bytes.length < offset + tagBytes) throw truncated()
+    tags[i] = bytes.toString('utf8', offset, offset + tagBytes)
+    offset += tagBytes
+  }
+  return { tags, writtenAtMs, end: offset }
 }

@@ -23,6 +23,14 @@ export interface L2TrackingListener {
   resubscribed(): void
 }
 
+/** One entry of {@link L2Backend.setMany}. */
+export interface L2Write {
+  readonly key: string
+  readonly value: Uint8Array
+  /** Lifetime in ms. */
+  readonly ttlMs: number
+}
+
 /** A subscription or tracking registration; `close()` ends it. */
 export interface L2Subscription {
   close(): Promise<void>
@@ -49,7 +57,30 @@ export interface L2Backend {
   set(key: string, value: Uint8Array, ttlMs: number): Promise<void>
   /** Stores bytes only when the key is missing (`SET NX`); `true` when this call wrote them. */
   setIfNotExist(key: string, value: Uint8Array, ttlMs: number): Promise<boolean>
-  /** Removes keys; returns how many existed. */
+  /**
+   * Optional, for `getMany`: the stored bytes of each key, `null` for a missing one, in the order of
+   * `keys` (which may repeat a key), in as few round trips as the store allows (Redis: one `MGET`, one
+   * per hash slot in a cluster). Without it the cache calls `get` for each key, concurrently.
+   */
+  getMany?(keys: readonly string[]): Promise<Array<Uint8Array | null>>
+  /**
+   * Optional, for `setMany`: stores every entry, in as few round trips as the store allows (Redis: the
+   * `SET PX` commands in one write). Rejects when any write may have failed. Without it the cache calls
+   * `set` for each entry, concurrently.
+   */
+  setMany?(entries: readonly L2Write[]): Promise<void>
+  /**
+   * Optional, for tags: makes each key exist for at least `ttlMs` from now. A missing key is created
+   * with the value `'0'`; an existing one keeps its value, and its lifetime is extended when shorter
+   * (never shortened). Atomic per key. Without it (or {@link replaceExisting}) `tags` are refused.
+   */
+  touchMany?(keys: readonly string[], ttlMs: number): Promise<void>
+  /**
+   * Optional, for `deleteByTag`: replaces the value of each key that exists, keeping its lifetime;
+   * a missing key stays missing. Atomic per key.
+   */
+  replaceExisting?(keys: readonly string[], value: string): Promise<void>
+  /** Removes keys (one or many, in as few round trips as the store allows); returns how many existed. */
   delete(keys: readonly string[]): Promise<number>
   /** Whether the key exists. */
   exists(key: string): Promise<boolean>

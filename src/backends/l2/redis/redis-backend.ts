@@ -10,6 +10,7 @@ import type {
   L2Readiness,
   L2Subscription,
   L2TrackingListener,
+  L2Write,
 } from '../l2-backend.js'
 import { clusterClientOptions, sentinelClientOptions, standaloneClientOptions } from './client-options.js'
 import { ClusterTopology } from './cluster/cluster-topology.js'
@@ -26,6 +27,13 @@ import { closeClient, type RedisTopology, type RedisTopologyContext, StandaloneT
 /** Deletes KEYS[1] only if it still holds ARGV[1]: releases a lock without touching a successor's. */
 const DELETE_IF_EQUALS_SCRIPT =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
+
+/**
+ * Makes KEYS[1] live at least ARGV[1] ms: created as '0' when missing, its lifetime extended when
+ * shorter (a key without expiry is left alone). Its value (a tag's invalidation time) is kept.
+ */
+const TOUCH_SCRIPT =
+  "local t = redis.call('PTTL', KEYS[1]) if t == -2 then redis.call('SET', KEYS[1], '0', 'PX', ARGV[1]) elseif t >= 0 and t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return 0"
 
 /** At most one connection-error log line per this period while Redis stays down. */
 const ERROR_LOG_INTERVAL_MS = 10_000
@@ -107,6 +115,45 @@ class RedisBackend implements L2Backend {
     if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
     this.#batchWrites()
     return this.#client.getBuffer(key)
+  }
+
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | null>> {
+    if (keys.length === 0) return Promise.resolve([])
+    if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
+    this.#batchWrites()
+    return this.#topology.mget(keys)
+  }
+
+  /**
+   * One `SET PX` per entry, all in this tick's socket write (one per node in a cluster, where the
+   * client routes each to its slot's primary): a pipeline without the pipeline object's bookkeeping.
+   */
+  async setMany(entries: readonly L2Write[]): Promise<void> {
+    if (entries.length === 0) return
+    if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
+    this.#batchWrites()
+    const client = this.#client
+    const writes = new Array<Promise<unknown>>(entries.length)
+    for (let i = 0; i < entries.length; i++) {
+      const { key, value, ttlMs } = entries[i] as L2Write
+      writes[i] = client.set(key, asBuffer(value), 'PX', ttlMs)
+    }
+    await Promise.all(writes)
+  }
+
+  async touchMany(keys: readonly string[], ttlMs: number): Promise<void> {
+    if (keys.length === 0) return
+    if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
+    this.#batchWrites()
+    const ttl = String(Math.max(1, Math.ceil(ttlMs)))
+    await Promise.all(keys.map((key) => this.#client.eval(TOUCH_SCRIPT, 1, key, ttl)))
+  }
+
+  async replaceExisting(keys: readonly string[], value: string): Promise<void> {
+    if (keys.length === 0) return
+    if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
+    this.#batchWrites()
+    await Promise.all(keys.map((key) => this.#client.set(key, value, 'XX', 'KEEPTTL')))
   }
 
   async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {

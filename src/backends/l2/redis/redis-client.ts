@@ -5,8 +5,10 @@
 export interface RedisLikeClient {
   readonly status: string
   getBuffer(key: string): Promise<Buffer | null>
+  mgetBuffer(...keys: string[]): Promise<Array<Buffer | null>>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number): Promise<unknown>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
+  set(key: string, value: string, xx: 'XX', keepTtl: 'KEEPTTL'): Promise<unknown>
   unlink(...keys: string[]): Promise<number>
   exists(key: string): Promise<number>
   pttl(key: string): Promise<number>

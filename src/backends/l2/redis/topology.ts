@@ -28,6 +28,8 @@ export interface RedisTopology {
    * client would queue them (a cluster client: see its options).
    */
   readonly gatesCommands: boolean
+  /** `MGET` of `keys` (at least one) in as many commands as the deployment needs, in the order of `keys`. */
+  mget(keys: readonly string[]): Promise<Array<Buffer | null>>
   /** UNLINKs `keys` (at least one) in as many commands as the deployment needs; how many existed. */
   unlink(keys: readonly string[]): Promise<number>
   /** One step of a scan over every key of the deployment; cursor `'0'` starts and ends it. */
@@ -82,6 +84,10 @@ export class StandaloneTopology implements RedisTopology {
   constructor(client: RedisLikeClient, context: RedisTopologyContext) {
     this.#client = client
     this.#context = context
+  }
+
+  mget(keys: readonly string[]): Promise<Array<Buffer | null>> {
+    return this.#client.mgetBuffer(...keys)
   }
 
   unlink(keys: readonly string[]): Promise<number> {

@@ -6,13 +6,13 @@ import { scanCluster } from './cluster-scan.js'
 import { ClusterSubscriberConnection } from './cluster-subscriber-connection.js'
 import { ClusterTracking } from './cluster-tracking.js'
 import { ClusterWatcher } from './cluster-watcher.js'
-import { groupBySlot } from './slots.js'
+import { groupBySlot, groupIndicesBySlot } from './slots.js'
 
 /**
  * A Redis Cluster (or Valkey cluster) behind an ioredis / iovalkey `Cluster` client, which routes each
  * single-key command to the primary of its slot and follows MOVED / ASK. What it leaves to us:
  *
- * - multi-key commands: UNLINK is sent once per hash slot, so no CROSSSLOT error reaches a caller;
+ * - multi-key commands: MGET and UNLINK are sent once per hash slot, so no CROSSSLOT error reaches a caller;
  * - SCAN walks one node: a scan walks every primary in turn ({@link scanCluster});
  * - PING goes to one node: `ping()` asks every primary, so recovery waits for the whole cluster;
  * - a failover: the client learns of the new primary on its own only through MOVED, which a dead node
@@ -33,6 +33,20 @@ export class ClusterTopology implements RedisTopology {
     this.#cluster = cluster
     this.#context = context
     this.#watcher = new ClusterWatcher(cluster)
+  }
+
+  async mget(keys: readonly string[]): Promise<Array<Buffer | null>> {
+    const groups = groupIndicesBySlot(keys)
+    if (groups.length === 1) return this.#cluster.mgetBuffer(...keys)
+    // One MGET per slot, all sent in this tick (corked together), each reply put back in key order.
+    const values = new Array<Buffer | null>(keys.length)
+    await Promise.all(
+      groups.map(async (indices) => {
+        const replies = await this.#cluster.mgetBuffer(...indices.map((index) => keys[index] as string))
+        for (let i = 0; i < indices.length; i++) values[indices[i] as number] = replies[i] ?? null
+      }),
+    )
+    return values
   }
 
   async unlink(keys: readonly string[]): Promise<number> {

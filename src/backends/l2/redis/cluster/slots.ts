@@ -54,3 +54,15 @@ export function groupBySlot(keys: readonly string[]): string[][] {
   }
   return [...groups.values()]
 }
+
+/** The indices of `keys` grouped by hash slot, each group in key order (for replies put back in place). */
+export function groupIndicesBySlot(keys: readonly string[]): number[][] {
+  const groups = new Map<number, number[]>()
+  for (let index = 0; index < keys.length; index++) {
+    const slot = hashSlot(keys[index] as string)
+    const group = groups.get(slot)
+    if (group === undefined) groups.set(slot, [index])
+    else group.push(index)
+  }
+  return [...groups.values()]
+}

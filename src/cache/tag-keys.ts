@@ -1,0 +1,66 @@
+import type { DecodedEntry } from '../backends/l2/entry-format.js'
+import type { L2Backend } from '../backends/l2/l2-backend.js'
+
+/**
+ * Tag keys start with the separator, as lock keys do: no cache key (`<prefix>::<key>`) can equal one,
+ * and `clear()` (which scans `<prefix>::*`) leaves them to expire on their own.
+ */
+const TAG_KEY_PREFIX = '::tag::'
+
+/**
+ * The L2 key of one tag of one cache. It holds the time of the tag's last `deleteByTag` (`'0'`: none
+ * yet) and lives at least as long as the longest entry written with the tag: every tagged write makes
+ * it live that long first, so it expires with the entries it describes.
+ */
+export function tagKeyOf(keyPrefix: string, tag: string): string {
+  return TAG_KEY_PREFIX + keyPrefix + tag
+}
+
+/** The backend's abilities tags need, when it has them. */
+export type TagCapableBackend = L2Backend & Required<Pick<L2Backend, 'touchMany' | 'replaceExisting'>>
+
+/** Whether a backend can keep tag keys (see {@link L2Backend.touchMany}). */
+export function supportsTags(backend: L2Backend): backend is TagCapableBackend {
+  return typeof backend.touchMany === 'function' && typeof backend.replaceExisting === 'function'
+}
+
+/** The stored bytes of many keys: `getMany` when the backend has it, else a `get` per key, concurrently. */
+export function getManyOf(l2: L2Backend, keys: readonly string[]): Promise<Array<Uint8Array | null>> {
+  if (l2.getMany !== undefined) return l2.getMany(keys)
+  return Promise.all(keys.map((key) => l2.get(key)))
+}
+
+/** The distinct tags of `entries` (those that have tags). */
+export function tagsOf(entries: ReadonlyArray<DecodedEntry | undefined>): string[] {
+  const tags = new Set<string>()
+  for (const entry of entries) if (entry?.tags !== undefined) for (const tag of entry.tags) tags.add(tag)
+  return [...tags]
+}
+
+/** When each tag was last invalidated (ms since the epoch, 0 for never), read from L2 in one call. */
+export async function readTagTimes(
+  l2: L2Backend,
+  keyPrefix: string,
+  tags: readonly string[],
+): Promise<Map<string, number>> {
+  const times = new Map<string, number>()
+  if (tags.length === 0) return times
+  const stored = await getManyOf(
+    l2,
+    tags.map((tag) => tagKeyOf(keyPrefix, tag)),
+  )
+  for (let i = 0; i < tags.length; i++) {
+    const bytes = stored[i]
+    const time = bytes == null ? 0 : Number(Buffer.from(bytes).toString('latin1'))
+    times.set(tags[i] as string, Number.isFinite(time) ? time : 0)
+  }
+  return times
+}
+
+/** Whether a `deleteByTag` made at or after the entry's write covers it. */
+export function isInvalidatedByTags(entry: DecodedEntry, times: ReadonlyMap<string, number>): boolean {
+  const { tags, writtenAtMs } = entry
+  if (tags === undefined || writtenAtMs === undefined) return false
+  for (const tag of tags) if ((times.get(tag) ?? 0) >= writtenAtMs) return true
+  return false
+}
