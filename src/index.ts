@@ -24,12 +24,13 @@ export type {
 export { getL2Backend, listL2Backends, registerL2Backend } from './backends/l2/registry.js'
 export { listBackends } from './backends/list-backends.js'
 export * from './backends/serializers/index.js'
+export type { BatchCounters } from './cache/batch-operations.js'
 export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './cache/cache-service.js'
 export type { CacheStats } from './cache/cache-stats.js'
-export type { BatchCounters } from './cache/batch-operations.js'
 export type { ClearResult, GetOrSetManyOptions, ListKeysOptions, SetOptions } from './cache/method-types.js'
 export { ResilientTwoLevelCache } from './cache/resilient-two-level-cache.js'
 export * from './config/index.js'
+export { MAX_BATCH_KEYS } from './kernel/batch-keys.js'
 export type { Clock } from './kernel/clock.js'
 export {
   CacheConfigurationError,
@@ -63,11 +64,10 @@ export type {
   ResyncReason,
   SetEvent,
 } from './kernel/events.js'
-export { MAX_BATCH_KEYS } from './kernel/batch-keys.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './kernel/keys.js'
-export { MAX_TAG_BYTES, MAX_TAGS_PER_DELETE, MAX_TAGS_PER_ENTRY } from './kernel/tags.js'
 export { L2_TRACING_CHANNEL, type L2TraceContext } from './kernel/l2-tracing.js'
 export { consoleLogger, type Logger, silentLogger } from './kernel/logger.js'
+export { MAX_TAG_BYTES, MAX_TAGS_PER_DELETE, MAX_TAGS_PER_ENTRY } from './kernel/tags.js'
 export type { LoadManyContext, LoadMissing } from './loading/load-many.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export {
