@@ -130,7 +130,7 @@ describe('decoding bytes that are not a valid entry', () => {
 
   it('reports unknown flag bits as a version problem', () => {
     const entry = jsonCodec.encode({ a: 1 }, EXPIRES_AT_MS)
-    entry[3] = 0b10
+    entry[3] = 0b100
     expectReason(() => jsonCodec.decode(entry), 'version')
   })
 
