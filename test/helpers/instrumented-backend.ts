@@ -26,8 +26,15 @@ export interface L2CommandLog {
 
 let registered = 0
 
-/** Registers a fresh instrumented backend; pass `name` as the service's `l2Backend`. */
-export function registerInstrumentedBackend(): { name: string; log: L2CommandLog } {
+/**
+ * Registers a fresh instrumented backend; pass `name` as the service's `l2Backend`. With
+ * `batches: false` it lacks the optional `getMany` / `setMany` / `touchMany` / `replaceExisting`, as a
+ * minimal backend would.
+ */
+export function registerInstrumentedBackend(options: { batches?: boolean } = {}): {
+  name: string
+  log: L2CommandLog
+} {
   const name = `instrumented-redis-${++registered}`
   const log: L2CommandLog = {
     started: {},
@@ -37,11 +44,13 @@ export function registerInstrumentedBackend(): { name: string; log: L2CommandLog
     beforeGet: undefined,
     failPublish: false,
   }
-  registerL2Backend(name, (options: L2BackendOptions) => instrument(redisL2Backend(options), log))
+  registerL2Backend(name, (backendOptions: L2BackendOptions) =>
+    instrument(redisL2Backend(backendOptions), log, options.batches ?? true),
+  )
   return { name, log }
 }
 
-function instrument(inner: L2Backend, log: L2CommandLog): L2Backend {
+function instrument(inner: L2Backend, log: L2CommandLog, batches: boolean): L2Backend {
   const counted = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) => {
     return async (...args: A): Promise<R> => {
       log.started[operation] = (log.started[operation] ?? 0) + 1
@@ -56,7 +65,24 @@ function instrument(inner: L2Backend, log: L2CommandLog): L2Backend {
       }
     }
   }
+  const abilities = batches
+    ? {
+        getMany: counted('getMany', (keys: readonly string[]) =>
+          (inner.getMany as NonNullable<L2Backend['getMany']>)(keys),
+        ),
+        setMany: counted('setMany', (entries: Parameters<NonNullable<L2Backend['setMany']>>[0]) =>
+          (inner.setMany as NonNullable<L2Backend['setMany']>)(entries),
+        ),
+        touchMany: counted('touchMany', (keys: readonly string[], ttlMs: number) =>
+          (inner.touchMany as NonNullable<L2Backend['touchMany']>)(keys, ttlMs),
+        ),
+        replaceExisting: counted('replaceExisting', (keys: readonly string[], value: string) =>
+          (inner.replaceExisting as NonNullable<L2Backend['replaceExisting']>)(keys, value),
+        ),
+      }
+    : {}
   return {
+    ...abilities,
     name: inner.name,
     get status() {
       return inner.status

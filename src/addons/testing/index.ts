@@ -265,6 +265,55 @@ export function runL2BackendConformance(
       assert.equal(await backend.exists(`${ns}lock`), false)
     })
 
+    it('getMany answers each key in order, duplicates and missing ones included (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.getMany === undefined) return
+      // Many keys: in a cluster they spread over every slot group.
+      const keys = Array.from({ length: 40 }, (_, i) => `${ns}many:${i}`)
+      for (const key of keys.slice(0, 30)) await backend.set(key, bytes(key), 10_000)
+      const asked = [...keys, keys[0] as string]
+      const read = await backend.getMany(asked)
+      assert.equal(read.length, asked.length)
+      asked.forEach((key, i) => {
+        const value = read[i]
+        if (keys.indexOf(key) >= 30) assert.equal(value, null)
+        else assert.equal(Buffer.from(value ?? []).toString(), key)
+      })
+      assert.deepEqual(await backend.getMany([]), [])
+    })
+
+    it('setMany stores every entry with its own lifetime (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.setMany === undefined) return
+      const entries = Array.from({ length: 40 }, (_, i) => ({
+        key: `${ns}set:${i}`,
+        value: bytes(`v${i}`),
+        ttlMs: i === 0 ? 30_000 : 60_000,
+      }))
+      await backend.setMany(entries)
+      for (const { key, value } of entries) assert.deepEqual([...((await backend.get(key)) ?? [])], [...value])
+      const short = await backend.remainingTtlMs(`${ns}set:0`)
+      assert.ok(short !== undefined && short > 20_000 && short <= 30_000, `remaining ${short}`)
+      await backend.setMany([])
+    })
+
+    it('touchMany creates a missing key and extends, never shortens, an existing one (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.touchMany === undefined || backend.replaceExisting === undefined) return
+      await backend.touchMany([`${ns}tag:a`], 60_000)
+      assert.equal(Buffer.from((await backend.get(`${ns}tag:a`)) ?? []).toString(), '0')
+      await backend.replaceExisting([`${ns}tag:a`, `${ns}tag:missing`], '1234')
+      assert.equal(await backend.exists(`${ns}tag:missing`), false)
+      await backend.touchMany([`${ns}tag:a`], 10_000)
+      const kept = await backend.remainingTtlMs(`${ns}tag:a`)
+      assert.ok(kept !== undefined && kept > 50_000, `shortened to ${kept}`)
+      await backend.touchMany([`${ns}tag:a`], 120_000)
+      const extended = await backend.remainingTtlMs(`${ns}tag:a`)
+      assert.ok(extended !== undefined && extended > 100_000, `not extended: ${extended}`)
+      // Its value (the last invalidation time) survives the touches.
+      assert.equal(Buffer.from((await backend.get(`${ns}tag:a`)) ?? []).toString(), '1234')
+    })
+
     it('delivers published messages to a subscriber (when supported)', async () => {
       const { backend, ns } = await make()
       if (backend.publish === undefined || backend.subscribe === undefined) return
