@@ -109,6 +109,50 @@ describe('cluster mode: keys spread over every primary', () => {
     expect(await others.listKeys()).toHaveLength(30)
   })
 
+  it('getMany, setMany and deleteMany over keys of every slot group answer as the per-key calls do', async () => {
+    const service = openService(clusterConfig())
+    const batch = service.createCache<number>({ l2KeyPrefix: 'batch' })
+    const single = openService(clusterConfig()).createCache<number>({ l2KeyPrefix: 'batch' })
+    const keys = Array.from({ length: 120 }, (_, index) => `k${index}`)
+    await batch.setMany(keys.slice(0, 100).map((key, index) => [key, index] as const))
+    for (const [port, count] of await redis.cluster.keysPerMaster()) {
+      expect(count, `keys on the primary ${port}`).toBeGreaterThan(10)
+    }
+    for (const port of redis.cluster.livePorts)
+      await redis.cluster.server(port).command('CONFIG', 'RESETSTAT')
+    const values = await batch.getMany(keys)
+    const perKey: Array<number | undefined> = []
+    for (const key of keys) perKey.push(await single.get(key))
+    expect(values).toEqual(perKey)
+    expect(values.filter((value) => value !== undefined)).toHaveLength(100)
+    let mgets = 0
+    for (const port of redis.cluster.livePorts) {
+      const stats = await redis.cluster.server(port).command('INFO', 'commandstats')
+      mgets += Number(/cmdstat_mget:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+    }
+    // One MGET per slot group of the 120 keys (no CROSSSLOT error reached the cache).
+    expect(mgets).toBe(new Set(keys.map((key) => hashSlot(`batch::${key}`))).size)
+    expect(batch.getStats().l2.errors).toBe(0)
+    expect(await batch.deleteMany(keys)).toBe(100)
+    expect(await single.getMany(keys.slice(0, 3))).toEqual([undefined, undefined, undefined])
+  })
+
+  it('deleteByTag covers tagged entries on every primary, for an instance that did not hear it', async () => {
+    const config = { ...clusterConfig(), invalidation: 'none' as const }
+    const writer = openService(config).createCache<number>({ l2KeyPrefix: 'tags' })
+    const deaf = openService(config).createCache<number>({ l2KeyPrefix: 'tags' })
+    const keys = Array.from({ length: 60 }, (_, index) => `p${index}`)
+    await writer.setMany(
+      keys.map((key, index) => [key, index] as const),
+      { tags: ['products'] },
+    )
+    await writer.set('u', 1, { tags: ['users'] })
+    expect((await deaf.getMany(keys)).every((value) => value !== undefined)).toBe(true)
+    await writer.deleteByTag(['products', 'users'])
+    expect((await deaf.getMany([...keys, 'u'])).every((value) => value === undefined)).toBe(true)
+    expect(writer.getStats().l2.errors + deaf.getStats().l2.errors).toBe(0)
+  })
+
   it('scans the primaries only, each once', async () => {
     const backend = await openBackend()
     for (let index = 0; index < 200; index++)
