@@ -22,6 +22,7 @@ import {
   WriteLedger,
   writerAndReader,
 } from './load.js'
+import { deleteByTagDuringOutage } from './tag-scenarios.js'
 
 /** What a scenario measured. Latencies are of the calls started while the fault lasted. */
 export interface ScenarioReport {
@@ -566,4 +567,5 @@ export const ALL_SCENARIOS: ReadonlyArray<{
   { name: 'flapping', run: (options) => flappingRedis(options) },
   { name: 'down-at-startup', run: (options) => downAtStartup(options) },
   { name: 'slow', run: (options) => slowRedis(options) },
+  { name: 'delete-by-tag', run: (options) => deleteByTagDuringOutage(options) },
 ]

@@ -291,7 +291,8 @@ export function runL2BackendConformance(
         ttlMs: i === 0 ? 30_000 : 60_000,
       }))
       await backend.setMany(entries)
-      for (const { key, value } of entries) assert.deepEqual([...((await backend.get(key)) ?? [])], [...value])
+      for (const { key, value } of entries)
+        assert.deepEqual([...((await backend.get(key)) ?? [])], [...value])
       const short = await backend.remainingTtlMs(`${ns}set:0`)
       assert.ok(short !== undefined && short > 20_000 && short <= 30_000, `remaining ${short}`)
       await backend.setMany([])
