@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { RedisServer } from '../../test/helpers/redis-server.js'
+import { runBatches } from './cases/batches.js'
 import { runCoherence } from './cases/coherence.js'
 import { runHotpath } from './cases/hotpath.js'
 import { runL1Hit } from './cases/l1-hit.js'
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
       l2HitSequentialNs = l2.facts?.l2HitSequentialNs
       collect(l2)
     }
+    if (groups.has('batch')) collect(await runBatches(ctx))
     if (groups.has('memory')) collect(await runMemory(ctx))
     if (groups.has('serializers')) collect(await runSerializers(ctx, l2HitSequentialNs))
     if (coherence !== undefined) collect(coherence)

@@ -94,7 +94,11 @@ export class BatchOperations<V> {
   async lookUp(keys: readonly string[]): Promise<Array<V | undefined>> {
     const core = this.#core
     const values = new Array<V | undefined>(keys.length)
-    const missed = new Map<string, number[]>()
+    // The L1 misses, each key once, and where each repeated key's answer goes as well.
+    const missedKeys: string[] = []
+    const missedAt: number[] = []
+    const firstMiss = new Map<string, number>()
+    let repeats: Array<readonly [position: number, missIndex: number]> | undefined
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string
       const inL1 = core.readL1(key)
@@ -103,19 +107,24 @@ export class BatchOperations<V> {
         continue
       }
       if (core.l1 !== undefined) core.l1Counters.misses++
-      const positions = missed.get(key)
-      if (positions === undefined) missed.set(key, [i])
-      else positions.push(i)
+      const seen = firstMiss.get(key)
+      if (seen === undefined) {
+        firstMiss.set(key, missedKeys.length)
+        missedKeys.push(key)
+        missedAt.push(i)
+      } else {
+        repeats ??= []
+        repeats.push([i, seen])
+      }
     }
-    if (missed.size === 0) return values
-    const missedKeys = [...missed.keys()]
+    if (missedKeys.length === 0) return values
     const found = await this.#readL2(missedKeys)
+    const watched = core.events.watched !== 0
     for (let j = 0; j < missedKeys.length; j++) {
-      const key = missedKeys[j] as string
-      const value = found[j]
-      for (const position of missed.get(key) as number[]) values[position] = value
-      if (core.events.watched !== 0) core.events.lookUp(key, value)
+      values[missedAt[j] as number] = found[j]
+      if (watched) core.events.lookUp(missedKeys[j] as string, found[j])
     }
+    if (repeats !== undefined) for (const [position, missIndex] of repeats) values[position] = found[missIndex]
     return values
   }
 
@@ -161,6 +170,12 @@ export class BatchOperations<V> {
     const core = this.#core
     const l2 = core.l2
     if (l2 === undefined) return new Array<V | undefined>(keys.length)
+    // Without L1 nothing is promoted, so no read needs guarding against a racing write.
+    if (core.l1 === undefined) {
+      return (await l2.readMany(keys)).map((entry, j) =>
+        entry === undefined ? undefined : core.promote(keys[j] as string, entry, true),
+      )
+    }
     const tickets = keys.map((key) => core.inflight.begin(key))
     try {
       const entries = await l2.readMany(keys)
