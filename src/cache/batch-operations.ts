@@ -124,7 +124,8 @@ export class BatchOperations<V> {
       values[missedAt[j] as number] = found[j]
       if (watched) core.events.lookUp(missedKeys[j] as string, found[j])
     }
-    if (repeats !== undefined) for (const [position, missIndex] of repeats) values[position] = found[missIndex]
+    if (repeats !== undefined)
+      for (const [position, missIndex] of repeats) values[position] = found[missIndex]
     return values
   }
 

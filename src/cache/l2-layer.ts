@@ -7,6 +7,7 @@ import { InvalidationPublisher } from '../invalidation/invalidation-publisher.js
 import type { Clock } from '../kernel/clock.js'
 import { CacheError } from '../kernel/errors.js'
 import type { Logger } from '../kernel/logger.js'
+import { tagKeyOf } from '../kernel/tags.js'
 import type { StaleCopy } from '../loading/load-flow.js'
 import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
 import { RepairJournal } from '../resilience/repair-journal.js'
@@ -18,7 +19,6 @@ import {
   readTagTimes,
   supportsTags,
   type TagCapableBackend,
-  tagKeyOf,
   tagsOf,
 } from './tag-keys.js'
 

@@ -364,11 +364,12 @@ export class ResilientTwoLevelCache<V = unknown>
     }
   }
 
-  /** @internal Another instance ran `deleteByTag(tags)`: drop the L1 entries carrying them. */
+  /** @internal Another instance ran `deleteByTag(tags)` (bus), or changed their tag keys (tracking). */
   applyTagInvalidation(tags: readonly string[]): void {
     const l1ItemsDropped = this.#invalidator.applyTags(tags, carriesTag)
     if ((this.#events.watched & INVALIDATION) !== 0) {
-      this.#events.notify('invalidation', { cache: this.name, source: 'bus', keys: [], tags, l1ItemsDropped })
+      const source = this.#invalidation === 'tracking' ? 'tracking' : 'bus'
+      this.#events.notify('invalidation', { cache: this.name, source, keys: [], tags, l1ItemsDropped })
     }
   }
 

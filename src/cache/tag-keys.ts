@@ -1,20 +1,6 @@
 import type { DecodedEntry } from '../backends/l2/entry-format.js'
 import type { L2Backend } from '../backends/l2/l2-backend.js'
-
-/**
- * Tag keys start with the separator, as lock keys do: no cache key (`<prefix>::<key>`) can equal one,
- * and `clear()` (which scans `<prefix>::*`) leaves them to expire on their own.
- */
-const TAG_KEY_PREFIX = '::tag::'
-
-/**
- * The L2 key of one tag of one cache. It holds the time of the tag's last `deleteByTag` (`'0'`: none
- * yet) and lives at least as long as the longest entry written with the tag: every tagged write makes
- * it live that long first, so it expires with the entries it describes.
- */
-export function tagKeyOf(keyPrefix: string, tag: string): string {
-  return TAG_KEY_PREFIX + keyPrefix + tag
-}
+import { tagKeyOf } from '../kernel/tags.js'
 
 /** The backend's abilities tags need, when it has them. */
 export type TagCapableBackend = L2Backend & Required<Pick<L2Backend, 'touchMany' | 'replaceExisting'>>

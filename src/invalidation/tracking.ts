@@ -1,4 +1,5 @@
 import type { L2Backend, L2Subscription } from '../backends/l2/l2-backend.js'
+import { tagKeyOf } from '../kernel/tags.js'
 import type { InvalidationReceiver } from './invalidation-bus.js'
 
 /** Whether a backend can do server-assisted tracking. */
@@ -10,18 +11,30 @@ export function supportsTracking(
 
 /**
  * Has Redis report every change of the keys under `keyPrefix` (`<l2KeyPrefix>::`) made by any other
- * client, this service's own writes excepted, and drops those keys from the cache's L1.
+ * client, this service's own writes excepted, and drops those keys from the cache's L1. Changes of the
+ * cache's tag keys (a `deleteByTag` elsewhere, or a tagged write extending one) drop the L1 entries
+ * carrying the tag: tracking cannot tell an invalidation from an extension, so it may drop more.
  */
 export function trackCache(
   backend: L2Backend & Required<Pick<L2Backend, 'track'>>,
   receiver: InvalidationReceiver,
   keyPrefix: string,
 ): L2Subscription {
-  return backend.track(keyPrefix, {
+  const keys = backend.track(keyPrefix, {
     invalidated: (fullKeys) =>
       receiver.applyInvalidation(
         fullKeys === null ? null : fullKeys.map((fullKey) => fullKey.slice(keyPrefix.length)),
       ),
     resubscribed: () => receiver.resync('subscriber'),
   })
+  const tagPrefix = tagKeyOf(keyPrefix, '')
+  const tags = backend.track(tagPrefix, {
+    invalidated: (tagKeys) => {
+      if (tagKeys === null) receiver.applyInvalidation(null)
+      else receiver.applyTagInvalidation(tagKeys.map((tagKey) => tagKey.slice(tagPrefix.length)))
+    },
+    // The key subscription resyncs L1 already.
+    resubscribed: () => {},
+  })
+  return { close: async () => void (await Promise.all([keys.close(), tags.close()])) }
 }

@@ -1,3 +1,18 @@
+/**
+ * Tag keys start with the separator, as lock keys do: no cache key (`<prefix>::<key>`) can equal one,
+ * and `clear()` (which scans `<prefix>::*`) leaves them to expire on their own.
+ */
+export const TAG_KEY_PREFIX = '::tag::'
+
+/**
+ * The L2 key of one tag of one cache (`keyPrefix` is `<l2KeyPrefix>::`). It holds the time of the tag's
+ * last `deleteByTag` (`'0'`: none yet) and lives at least as long as the longest entry written with the
+ * tag: every tagged write makes it live that long first, so it expires with the entries it describes.
+ */
+export function tagKeyOf(keyPrefix: string, tag: string): string {
+  return TAG_KEY_PREFIX + keyPrefix + tag
+}
+
 /** Most tags one `set` / `getOrSet` gives an entry. */
 export const MAX_TAGS_PER_ENTRY = 255
 

@@ -72,7 +72,8 @@ export interface L2Backend {
   /**
    * Optional, for tags: makes each key exist for at least `ttlMs` from now. A missing key is created
    * with the value `'0'`; an existing one keeps its value, and its lifetime is extended when shorter
-   * (never shortened). Atomic per key. Without it (or {@link replaceExisting}) `tags` are refused.
+   * (never shortened; a backend may give more than asked, the Redis one up to twice). Atomic per key.
+   * Without it (or {@link replaceExisting}) `tags` are refused.
    */
   touchMany?(keys: readonly string[], ttlMs: number): Promise<void>
   /**

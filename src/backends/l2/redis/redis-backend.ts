@@ -28,13 +28,6 @@ import { closeClient, type RedisTopology, type RedisTopologyContext, StandaloneT
 const DELETE_IF_EQUALS_SCRIPT =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
 
-/**
- * Makes KEYS[1] live at least ARGV[1] ms: created as '0' when missing, its lifetime extended when
- * shorter (a key without expiry is left alone). Its value (a tag's invalidation time) is kept.
- */
-const TOUCH_SCRIPT =
-  "local t = redis.call('PTTL', KEYS[1]) if t == -2 then redis.call('SET', KEYS[1], '0', 'PX', ARGV[1]) elseif t >= 0 and t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return 0"
-
 /** At most one connection-error log line per this period while Redis stays down. */
 const ERROR_LOG_INTERVAL_MS = 10_000
 
@@ -141,12 +134,25 @@ class RedisBackend implements L2Backend {
     await Promise.all(writes)
   }
 
+  /**
+   * `SET key '0' PXAT t NX` then `PEXPIREAT key t GT`: plain commands, so that tracking's `NOLOOP`
+   * keeps our own writes from coming back to us (writes inside a script do come back). `t` is
+   * `now + ttlMs` rounded up to a multiple of `ttlMs`: repeated writes within one such period ask for
+   * the same expiry, which `GT` leaves alone, so a stream of writes changes the key about once per
+   * period (a change that tracking reports to other instances) and it lives at most twice as long.
+   */
   async touchMany(keys: readonly string[], ttlMs: number): Promise<void> {
     if (keys.length === 0) return
     if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
     this.#batchWrites()
-    const ttl = String(Math.max(1, Math.ceil(ttlMs)))
-    await Promise.all(keys.map((key) => this.#client.eval(TOUCH_SCRIPT, 1, key, ttl)))
+    const periodMs = Math.max(1, Math.ceil(ttlMs))
+    const expiresAtMs = (Math.floor((Date.now() + periodMs) / periodMs) + 1) * periodMs
+    const client = this.#client
+    const writes: Array<Promise<unknown>> = []
+    for (const key of keys) {
+      writes.push(client.set(key, '0', 'PXAT', expiresAtMs, 'NX'), client.pexpireat(key, expiresAtMs, 'GT'))
+    }
+    await Promise.all(writes)
   }
 
   async replaceExisting(keys: readonly string[], value: string): Promise<void> {

@@ -9,6 +9,8 @@ export interface RedisLikeClient {
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number): Promise<unknown>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
   set(key: string, value: string, xx: 'XX', keepTtl: 'KEEPTTL'): Promise<unknown>
+  set(key: string, value: string, pxat: 'PXAT', atMs: number, nx: 'NX'): Promise<unknown>
+  pexpireat(key: string, atMs: number, gt: 'GT'): Promise<number>
   unlink(...keys: string[]): Promise<number>
   exists(key: string): Promise<number>
   pttl(key: string): Promise<number>
