@@ -191,6 +191,23 @@ describe('Prometheus metrics (resilient-cache/prometheus)', () => {
     expect(labelValues.some((value) => value.includes('secret'))).toBe(false)
   })
 
+  it('counts batch calls by call, and tag invalidations', async () => {
+    const { service, cache } = await busyService('prom-batch')
+    const prometheus = createPrometheusMetrics(service)
+    cleanups.push(() => prometheus.close())
+    await cache.getMany(['a', 'b'])
+    await cache.getMany(['c'])
+    await cache.deleteMany(['a'])
+    await cache.deleteByTag('products')
+    const parsed = parseExposition((await prometheus.scrape()).body)
+    const names = PROMETHEUS_METRIC_NAMES
+    expect(parsed.types.get(names.batchCalls)).toBe('counter')
+    expect(parsed.find(names.batchCalls, { cache: 'prom-batch', call: 'getMany' })).toBe(2)
+    expect(parsed.find(names.batchCalls, { cache: 'prom-batch', call: 'deleteMany' })).toBe(1)
+    expect(parsed.find(names.batchCalls, { cache: 'prom-batch', call: 'setMany' })).toBe(0)
+    expect(parsed.find(names.tagInvalidations, { cache: 'prom-batch' })).toBe(1)
+  })
+
   it('registers into a given registry and leaves it clean on close()', async () => {
     const { service } = await busyService('prom-own')
     const registry = new Registry()

@@ -69,6 +69,20 @@ export const STATS_SERIES: readonly StatsSeries[] = [
     labelNames: ['cache', 'direction'],
     unit: '{message}',
   },
+  {
+    key: 'batchCalls',
+    kind: 'counter',
+    help: 'Batch calls, by cache and call (getMany, setMany, deleteMany, getOrSetMany)',
+    labelNames: ['cache', 'call'],
+    unit: '{call}',
+  },
+  {
+    key: 'tagInvalidations',
+    kind: 'counter',
+    help: 'deleteByTag invalidations applied to the L1 of each cache (made here or heard from other instances)',
+    labelNames: ['cache'],
+    unit: '{invalidation}',
+  },
 ]
 
 /** Bucket bounds of the L2 latency histogram, in seconds: 100 µs (loopback) to 2.5 s (far past any timeout). */
@@ -97,7 +111,12 @@ export interface StatsSamples {
   pendingRepairs: Sample<'cache'>[]
   repairs: Sample<'cache'>[]
   invalidations: Sample<'cache' | 'direction'>[]
+  batchCalls: Sample<'cache' | 'call'>[]
+  tagInvalidations: Sample<'cache'>[]
 }
+
+/** `call` of the batch calls counter. */
+const BATCH_CALLS = ['getMany', 'setMany', 'deleteMany', 'getOrSetMany'] as const
 
 /** Reads the series of every cache from a service's statistics. */
 export function samplesOf(stats: CacheServiceStats): StatsSamples {
@@ -109,6 +128,8 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
     pendingRepairs: [],
     repairs: [],
     invalidations: [],
+    batchCalls: [],
+    tagInvalidations: [],
   }
   for (const [cache, cacheStats] of Object.entries(stats.caches)) {
     const operation = (layer: 'l1' | 'l2', result: OperationResult, value: number) =>
@@ -119,6 +140,10 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
       samples.l1Size.push({ labels: { cache }, value: cacheStats.l1.size })
       samples.l1MaxSize.push({ labels: { cache }, value: cacheStats.l1.maxSize })
     }
+    for (const call of BATCH_CALLS) {
+      samples.batchCalls.push({ labels: { cache, call }, value: cacheStats.batches[call] })
+    }
+    samples.tagInvalidations.push({ labels: { cache }, value: cacheStats.tags.invalidations })
     const l2 = cacheStats.l2
     if (l2.enabled) {
       operation('l2', 'hit', l2.hits)

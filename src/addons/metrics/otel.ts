@@ -40,6 +40,8 @@ export const OTEL_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache.pending_repairs',
   repairs: 'resilient_cache.repairs',
   invalidations: 'resilient_cache.invalidations',
+  batchCalls: 'resilient_cache.batch_calls',
+  tagInvalidations: 'resilient_cache.tag_invalidations',
 } as const
 
 /** Options of {@link instrumentOpenTelemetry}. */

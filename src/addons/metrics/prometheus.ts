@@ -32,6 +32,8 @@ export const PROMETHEUS_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache_pending_repairs',
   repairs: 'resilient_cache_repairs_total',
   invalidations: 'resilient_cache_invalidations_total',
+  batchCalls: 'resilient_cache_batch_calls_total',
+  tagInvalidations: 'resilient_cache_tag_invalidations_total',
 } as const
 
 /** Options of {@link createPrometheusMetrics}. */
