@@ -163,9 +163,11 @@ export class L2Layer {
     const entries = new Array<DecodedEntry | undefined>(keys.length)
     const fullKeys: string[] = []
     const positions: number[] = []
+    // The journal is almost always empty: then no key needs looking up in it.
+    const journal = this.journal.isEmpty ? undefined : this.journal
     for (let i = 0; i < keys.length; i++) {
       const fullKey = prefix + (keys[i] as string)
-      if (this.journal.isPending(fullKey)) continue
+      if (journal?.isPending(fullKey)) continue
       fullKeys.push(fullKey)
       positions.push(i)
     }
