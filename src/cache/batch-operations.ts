@@ -53,11 +53,15 @@ export class BatchOperations<V> {
 
   /** Validates entries, options and values, then writes them all (see {@link write}). */
   async setMany(entries: Iterable<readonly [string, V]>, options: SetOptions | undefined): Promise<void> {
+    if (typeof (entries as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+      throw new TypeError('setMany: entries must be an iterable of [key, value] pairs (an array or a Map)')
+    }
     const list = [...entries]
-    this.#count(
-      'setMany',
-      list.map((entry) => entry[0]),
-    )
+    const keys = list.map((entry, index) => {
+      if (!Array.isArray(entry)) throw new TypeError(`setMany: entries[${index}] must be a [key, value] pair`)
+      return entry[0] as unknown
+    })
+    this.#count('setMany', keys, (index) => `entries[${index}][0]`)
     const tags = this.#core.tagsOf(options?.tags, 'setMany')
     await this.write(this.#lifetimes(list, options?.ttl), tags)
   }
@@ -78,8 +82,12 @@ export class BatchOperations<V> {
   }
 
   /** Validates a batch call's keys (a `TypeError` naming a bad key's index) and counts the call. */
-  #count(call: 'getMany' | 'setMany' | 'deleteMany' | 'getOrSetMany', keys: unknown): void {
-    assertValidKeys(keys, this.#core.keyPrefixBytes, call)
+  #count(
+    call: 'getMany' | 'setMany' | 'deleteMany' | 'getOrSetMany',
+    keys: unknown,
+    nameOf?: (index: number) => string,
+  ): void {
+    assertValidKeys(keys, this.#core.keyPrefixBytes, call, nameOf)
     this.counters[call]++
     this.counters.keys += keys.length
   }

@@ -5,9 +5,14 @@ export const MAX_BATCH_KEYS = 10_000
 
 /**
  * Throws a `TypeError` unless `keys` is an array of at most {@link MAX_BATCH_KEYS} valid keys; a bad
- * key is named by its index. Duplicates are allowed.
+ * key is named by its index (`keys[3]`, or what `nameOf` says). Duplicates are allowed.
  */
-export function assertValidKeys(keys: unknown, prefixBytes: number, call: string): asserts keys is string[] {
+export function assertValidKeys(
+  keys: unknown,
+  prefixBytes: number,
+  call: string,
+  nameOf: (index: number) => string = (index) => `keys[${index}]`,
+): asserts keys is string[] {
   if (!Array.isArray(keys)) {
     throw new TypeError(
       `${call}: keys must be an array of strings, got ${keys === null ? 'null' : typeof keys}`,
@@ -18,7 +23,7 @@ export function assertValidKeys(keys: unknown, prefixBytes: number, call: string
     try {
       assertValidKey(keys[index], prefixBytes)
     } catch (error) {
-      throw new TypeError(`${call}: keys[${index}]: ${(error as Error).message}`)
+      throw new TypeError(`${call}: ${nameOf(index)}: ${(error as Error).message}`)
     }
   }
 }

@@ -132,6 +132,16 @@ describe('setMany', () => {
     expect(cache.getStats().l2.pendingRepairs).toBe(2)
     expect(await cache.getMany(['a', 'b'])).toEqual([1, 2])
   })
+
+  it('rejects entries that are not [key, value] pairs, naming the entry', async () => {
+    const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'pairs' })
+    await expect(cache.setMany(5 as unknown as [])).rejects.toThrow(/setMany: entries must be an iterable/)
+    await expect(cache.setMany([['a', 1], 'b' as unknown as [string, number]])).rejects.toThrow(
+      /setMany: entries\[1\] must be a \[key, value\] pair/,
+    )
+    await expect(cache.setMany([['', 1]])).rejects.toThrow(/setMany: entries\[0\]\[0\]: Cache key must be/)
+    expect(await rawClient.client.exists('pairs::a')).toBe(0)
+  })
 })
 
 describe('deleteMany', () => {
