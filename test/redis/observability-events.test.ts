@@ -142,7 +142,7 @@ describe('cache events', () => {
     expect(outage).toEqual([
       ['breaker:open', { breaker: 'service', state: 'open', previous: 'closed' }],
       ['breaker:half_open', { breaker: 'service', state: 'half_open', previous: 'open' }],
-      ['repair', { cache: 'br', keys: 1, prefixCleared: false, durationMs: expect.any(Number) }],
+      ['repair', { cache: 'br', keys: 1, tags: 0, prefixCleared: false, durationMs: expect.any(Number) }],
       ['resync', { cache: 'br', reason: 'breaker', l1ItemsDropped: 1 }],
       ['breaker:close', { breaker: 'service', state: 'closed', previous: 'half_open' }],
     ])

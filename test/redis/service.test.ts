@@ -181,7 +181,7 @@ describe('outages', () => {
     // The bus's own connection came back too ('subscriber'); the outage's events come in this order.
     const outageEvents = events.filter(([, event]) => (event as { reason?: string }).reason !== 'subscriber')
     expect(outageEvents).toEqual([
-      ['repair', { cache: 'ev', keys: 1, prefixCleared: false, durationMs: expect.any(Number) }],
+      ['repair', { cache: 'ev', keys: 1, tags: 0, prefixCleared: false, durationMs: expect.any(Number) }],
       ['resync', { cache: 'ev', reason: 'breaker', l1ItemsDropped: expect.any(Number) }],
     ])
     expect(cache.getStats().l1.size).toBe(0)
