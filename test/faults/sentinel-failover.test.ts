@@ -40,6 +40,34 @@ describe('Sentinel mode', () => {
     expect(await primary.command('INFO', 'keyspace')).toMatch(/^db3:keys=1,/m)
     expect(service.getStats().l2.status).toBe('ready')
   })
+
+  it('serves batches and a deleteByTag heard by another instance', async () => {
+    const a = openService(sentinelConfig()).createCache<number>({
+      l2KeyPrefix: 'sentinel-tags',
+      l1Enabled: true,
+    })
+    const b = openService(sentinelConfig()).createCache<number>({
+      l2KeyPrefix: 'sentinel-tags',
+      l1Enabled: true,
+    })
+    await a.setMany(
+      [
+        ['p1', 1],
+        ['p2', 2],
+      ],
+      { tags: ['products'] },
+    )
+    await a.set('u', 3, { tags: ['users'] })
+    await waitFor(
+      async () => (await b.getMany(['p1', 'p2', 'u'])).every((value) => value !== undefined),
+      5000,
+      'B reads',
+    )
+    await a.deleteByTag('products')
+    await waitFor(() => b.getStats().tags.invalidations > 0, 5000, 'B hears the deleteByTag')
+    expect(await b.getMany(['p1', 'p2', 'u'])).toEqual([undefined, undefined, 3])
+    expect(await a.deleteMany(['u', 'p1'])).toBe(2)
+  })
 })
 
 describe('Sentinel mode: configured from the environment', () => {

@@ -137,6 +137,21 @@ describe('cluster mode: keys spread over every primary', () => {
     expect(await single.getMany(keys.slice(0, 3))).toEqual([undefined, undefined, undefined])
   })
 
+  it('getOrSetMany loads the keys of every slot group in one loader call, then serves them from L2', async () => {
+    const first = openService(clusterConfig()).createCache<string>({ l2KeyPrefix: 'gosm' })
+    const second = openService(clusterConfig()).createCache<string>({ l2KeyPrefix: 'gosm' })
+    const keys = Array.from({ length: 50 }, (_, index) => `k${index}`)
+    const calls: string[][] = []
+    const load = (missing: string[]) => {
+      calls.push(missing)
+      return missing.map((key) => `v-${key}`)
+    }
+    expect(await first.getOrSetMany(keys, load)).toEqual(keys.map((key) => `v-${key}`))
+    expect(await second.getOrSetMany(keys, load)).toEqual(keys.map((key) => `v-${key}`))
+    expect(calls).toEqual([keys])
+    expect(first.getStats().l2.errors + second.getStats().l2.errors).toBe(0)
+  })
+
   it('deleteByTag covers tagged entries on every primary, for an instance that did not hear it', async () => {
     const config = { ...clusterConfig(), invalidation: 'none' as const }
     const writer = openService(config).createCache<number>({ l2KeyPrefix: 'tags' })
