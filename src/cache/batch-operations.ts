@@ -5,7 +5,7 @@ import { DELETE, SET } from '../kernel/watched-emitter.js'
 import { LoadMany, type LoadMissing } from '../loading/load-many.js'
 import type { DataPath } from './data-path.js'
 import { NOT_IN_L1 } from './l1-values.js'
-import type { EncodedWrite } from './l2-layer.js'
+import type { EncodedWrite, L2Layer } from './l2-layer.js'
 import type { GetOrSetManyOptions, SetOptions } from './method-types.js'
 
 /** What batch calls did, for `stats.batches`. */
@@ -101,6 +101,7 @@ export class BatchOperations<V> {
   /** L1 then L2 for `keys`, without counting a batch call (the loading flow's lookup too). */
   async lookUp(keys: readonly string[]): Promise<Array<V | undefined>> {
     const core = this.#core
+    if (core.l1 === undefined && core.l2 !== undefined) return this.#lookUpL2Only(keys, core.l2)
     const values = new Array<V | undefined>(keys.length)
     // The L1 misses, each key once, and where each repeated key's answer goes as well.
     const missedKeys: string[] = []
@@ -174,17 +175,26 @@ export class BatchOperations<V> {
     return l2Count ?? l1Count
   }
 
+  /**
+   * Without L1 there is nothing to look up first, de-duplicate for or promote into: straight to L2
+   * (a key asked twice is read twice by the same MGET). The per-key cost is what `getMany` of an
+   * L2-only cache adds to a raw MGET, so it stays a plain loop.
+   */
+  async #lookUpL2Only(keys: readonly string[], l2: L2Layer): Promise<Array<V | undefined>> {
+    const entries = await l2.readMany(keys)
+    const values = new Array<V | undefined>(keys.length)
+    for (let i = 0; i < keys.length; i++) values[i] = entries[i]?.value as V | undefined
+    const events = this.#core.events
+    if (events.watched !== 0)
+      for (let i = 0; i < keys.length; i++) events.lookUp(keys[i] as string, values[i])
+    return values
+  }
+
   /** One L2 read for distinct keys, each promoted unless written or invalidated meanwhile. */
   async #readL2(keys: readonly string[]): Promise<Array<V | undefined>> {
     const core = this.#core
     const l2 = core.l2
     if (l2 === undefined) return new Array<V | undefined>(keys.length)
-    // Without L1 nothing is promoted, so no read needs guarding against a racing write.
-    if (core.l1 === undefined) {
-      return (await l2.readMany(keys)).map((entry, j) =>
-        entry === undefined ? undefined : core.promote(keys[j] as string, entry, true),
-      )
-    }
     const tickets = keys.map((key) => core.inflight.begin(key))
     try {
       const entries = await l2.readMany(keys)

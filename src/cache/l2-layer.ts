@@ -12,15 +12,9 @@ import type { StaleCopy } from '../loading/load-flow.js'
 import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
 import { RepairJournal } from '../resilience/repair-journal.js'
 import { type RepairOutcome, replayRepairs } from '../resilience/repair-replay.js'
+import { fetchEntries } from './fetch-entries.js'
 import { collectL2Keys, throwingExecutor, unlinkPrefix } from './prefix-keys.js'
-import {
-  getManyOf,
-  isInvalidatedByTags,
-  readTagTimes,
-  supportsTags,
-  type TagCapableBackend,
-  tagsOf,
-} from './tag-keys.js'
+import { isInvalidatedByTags, readTagTimes, supportsTags, type TagCapableBackend } from './tag-keys.js'
 
 /**
  * How much longer than the entry a tag key is made to live: the tag key is touched just before the
@@ -175,31 +169,23 @@ export class L2Layer {
     const codec = this.#parts.codec
     const result = await this.guard.run(
       'getMany',
-      async (l2) => {
-        const decoded = (await getManyOf(l2, fullKeys)).map((bytes) => {
-          if (bytes === null) return null
-          try {
-            return codec.decode(bytes)
-          } catch (error) {
-            return { error }
-          }
-        })
-        const tags = tagsOf(decoded.map((entry) => (entry !== null && 'value' in entry ? entry : undefined)))
-        return { decoded, times: await readTagTimes(l2, prefix, tags) }
-      },
+      (l2) => fetchEntries(l2, fullKeys, codec, prefix),
       this.#caller,
     )
     if (result === L2_FAILED) return entries
     const now = this.#parts.clock.now()
+    const { decoded, failures, times } = result
     for (let j = 0; j < fullKeys.length; j++) {
-      const entry = result.decoded[j]
-      if (entry != null && 'error' in entry) {
-        this.#discardUndecodable(fullKeys[j] as string, entry.error)
+      const entry = decoded[j]
+      if (failures?.has(j)) {
+        this.#discardUndecodable(fullKeys[j] as string, failures.get(j))
       } else if (
         entry == null ||
         entry.expiresAtMs <= now ||
         (entry.tags !== undefined &&
-          (this.journal.hasPendingTag(entry.tags) || isInvalidatedByTags(entry, result.times)))
+          (this.journal.hasPendingTag(entry.tags) ||
+            times === undefined ||
+            isInvalidatedByTags(entry, times)))
       ) {
         this.counters.misses++
       } else {

@@ -16,13 +16,6 @@ export function getManyOf(l2: L2Backend, keys: readonly string[]): Promise<Array
   return Promise.all(keys.map((key) => l2.get(key)))
 }
 
-/** The distinct tags of `entries` (those that have tags). */
-export function tagsOf(entries: ReadonlyArray<DecodedEntry | undefined>): string[] {
-  const tags = new Set<string>()
-  for (const entry of entries) if (entry?.tags !== undefined) for (const tag of entry.tags) tags.add(tag)
-  return [...tags]
-}
-
 /** When each tag was last invalidated (ms since the epoch, 0 for never), read from L2 in one call. */
 export async function readTagTimes(
   l2: L2Backend,
