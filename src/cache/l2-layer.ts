@@ -1,6 +1,6 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
 import { EntryDecodeError } from '../backends/l2/entry-format.js'
-import type { L2Backend } from '../backends/l2/l2-backend.js'
+import type { L2Backend, L2Write } from '../backends/l2/l2-backend.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from '../invalidation/invalidation-publisher.js'
@@ -238,10 +238,11 @@ export class L2Layer {
       },
       this.#caller,
     )
-    for (const write of l2Writes) {
-      this.#landed(write.key.slice(prefix.length), write.key, written !== L2_FAILED)
+    const landed = written !== L2_FAILED
+    for (let i = 0; i < writes.length; i++) {
+      this.#landed((writes[i] as EncodedWrite).key, (l2Writes[i] as L2Write).key, landed)
     }
-    return written !== L2_FAILED
+    return landed
   }
 
   /** Deletes keys in one guarded call: how many L2 held, `undefined` when L2 failed (journaled). */
