@@ -142,6 +142,18 @@ describe('setMany', () => {
     await expect(cache.setMany([['', 1]])).rejects.toThrow(/setMany: entries\[0\]\[0\]: Cache key must be/)
     expect(await rawClient.client.exists('pairs::a')).toBe(0)
   })
+
+  it('rejects an unknown option with the closest known name, before writing', async () => {
+    const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'opts' })
+    const tagged = { tag: ['products'] } as unknown as { tags: string[] }
+    await expect(cache.setMany([['a', 1]], tagged)).rejects.toThrow(
+      "setMany: unknown option 'tag'; did you mean 'tags'?",
+    )
+    await expect(cache.getOrSetMany(['a'], () => [1], tagged)).rejects.toThrow(
+      /getOrSetMany: unknown option 'tag'/,
+    )
+    expect(await rawClient.client.exists('opts::a')).toBe(0)
+  })
 })
 
 describe('deleteMany', () => {
