@@ -144,6 +144,7 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     throw new CacheConfigurationError('maxValueBytes', `must be a positive integer, got ${maxValueBytes}`)
   }
 
+  const decodeFrom = serializer.decodeFrom
   // Everything but flags and expiry is the same for every entry of this serializer; encode copies it.
   const nameBytes = Buffer.from(name, 'latin1')
   const headerBytes = ENTRY_HEADER_FIXED_BYTES + nameBytes.length
@@ -273,7 +274,10 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     }
     let value: unknown
     try {
-      value = serializer.decode(bytes.subarray(payloadStart))
+      value =
+        decodeFrom === undefined
+          ? serializer.decode(bytes.subarray(payloadStart))
+          : decodeFrom.call(serializer, bytes, payloadStart)
     } catch (error) {
       throw new EntryDecodeError(
         'payload',

@@ -37,4 +37,8 @@ export const jsonSerializer: Serializer = {
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : utf8Decoder.decode(bytes)
     return JSON.parse(text)
   },
+
+  decodeFrom(bytes: Buffer, start: number): unknown {
+    return JSON.parse(bytes.toString('utf8', start))
+  },
 }
