@@ -359,3 +359,13 @@ describe('resolveSerializer', () => {
     )
   })
 })
+
+describe('decodeFrom', () => {
+  it('json decodes from an offset exactly as decode does from the view', () => {
+    const value = { name: 'Zoë', list: [1, null, 'x'], nested: { ok: true } }
+    const payload = Buffer.from(jsonSerializer.encode(value))
+    const framed = Buffer.concat([Buffer.from([0xc1, 0x52, 0xff]), payload])
+    expect(jsonSerializer.decodeFrom?.(framed, 3)).toEqual(jsonSerializer.decode(framed.subarray(3)))
+    expect(jsonSerializer.decodeFrom?.(framed, 3)).toEqual(value)
+  })
+})
