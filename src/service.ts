@@ -138,8 +138,9 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
       bus,
     })
     if (guard !== undefined) this.#disposers.push(guard.addRepairParticipant(cache))
-    // Only a cache with an L1 has copies to drop; every cache with L2 announces its changes.
-    if (resolved.l1Enabled && resolved.l2KeyPrefix !== undefined) {
+    // Only a cache with an L1 has copies to drop; every cache with L2 announces its changes. An
+    // L1-only cache (even one given a prefix) never needs the backend, so it is not created for it.
+    if (resolved.l1Enabled && resolved.l2Enabled && resolved.l2KeyPrefix !== undefined) {
       if (bus !== undefined) this.#disposers.push(bus.register(cache))
       const backend = this.#getBackend()
       if (invalidation === 'tracking' && supportsTracking(backend)) {
