@@ -1,3 +1,4 @@
+import { asyncDispose } from './async-dispose.js'
 import { type CacheStats, ResilientTwoLevelCache } from './cache.js'
 import { type Clock, systemClock } from './clock.js'
 import { resolveCacheOptions } from './config/cache-options.js'
@@ -201,6 +202,11 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
   close(): Promise<void> {
     this.#closing ??= this.#close()
     return this.#closing
+  }
+
+  /** `await using service = new CacheService(...)`: closes it (as {@link close}) when the scope ends. */
+  [asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   async #close(): Promise<void> {
