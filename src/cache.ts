@@ -101,8 +101,13 @@ export interface CacheStats {
     errors: number
     /** L2 calls that took longer than `l2CommandTimeout`. */
     timeouts: number
-    /** Entries that could not be decoded (foreign, corrupt, other serializer): counted as misses. */
+    /** Entries that were damaged or not ours (foreign, truncated, bad payload): misses, deleted. */
     corruptEntries: number
+    /**
+     * Well-formed entries this process cannot read (a newer format version, another serializer, a
+     * serializer that cannot decode here): misses, left in place for the instances that can.
+     */
+    unsupportedEntries: number
     circuitBreaker: CircuitBreakerStats
     /** Keys (plus one for a pending prefix clear) that must be invalidated in L2 when it returns. */
     pendingRepairs: number
@@ -214,7 +219,14 @@ export class ResilientTwoLevelCache<V = unknown>
   }
   readonly #flights = new SingleFlight<V>()
   readonly #l1Counters = { hits: 0, misses: 0, resyncs: 0 }
-  readonly #l2Counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
+  readonly #l2Counters = {
+    hits: 0,
+    misses: 0,
+    errors: 0,
+    timeouts: 0,
+    corruptEntries: 0,
+    unsupportedEntries: 0,
+  }
   /** How this cache's L2 calls present themselves to the guard. */
   readonly #l2Caller: L2Caller
   #repairs = 0
@@ -836,9 +848,25 @@ export class ResilientTwoLevelCache<V = unknown>
     }
   }
 
-  /** A corrupt or foreign entry is a miss: counted, logged and removed, never a breaker failure. */
+  /**
+   * An undecodable entry is a miss, never a breaker failure. A corrupt or foreign one is counted,
+   * logged and removed; one that is intact but unreadable here (a newer release wrote it) is left for
+   * the instances that can read it, and logged at warn once per cache: in a rolling upgrade it is
+   * every read.
+   */
   #discardUndecodable(fullKey: string, error: unknown, guard: L2Guard): void {
     this.#l2Counters.misses++
+    if (error instanceof EntryDecodeError && !error.corrupt) {
+      this.#l2Counters.unsupportedEntries++
+      const log = this.#l2Counters.unsupportedEntries === 1 ? this.#logger.warn : this.#logger.debug
+      log.call(
+        this.#logger,
+        { cache: this.name, reason: error.reason, error: error.message },
+        'L2 entry this process cannot read treated as a miss and left in place',
+      )
+      if ((this.#watched & ERROR) !== 0) this.#emitError('get', 'decode', error)
+      return
+    }
     this.#l2Counters.corruptEntries++
     const reason = error instanceof EntryDecodeError ? error.reason : 'payload'
     this.#logger.warn(
