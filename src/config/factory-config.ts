@@ -11,6 +11,7 @@ import {
   type ResolvedServiceOptions,
   SERVICE_DEFAULTS,
 } from './options.js'
+import { mergeUrlConnection } from './url-connection.js'
 import {
   describeValue,
   redactUrl,
@@ -240,9 +241,21 @@ export class CacheFactoryConfig {
       )
     }
 
-    const l2Host = requireNonEmptyString(merged.l2Host, label('l2Host'))
-    const l2Port = requireInteger(merged.l2Port, label('l2Port'), 1, 65_535)
-    const l2Db = requireInteger(merged.l2Db, label('l2Db'), 0)
+    const separate = {
+      l2Host: requireNonEmptyString(merged.l2Host, label('l2Host')),
+      l2Port: requireInteger(merged.l2Port, label('l2Port'), 1, 65_535),
+      l2Db: requireInteger(merged.l2Db, label('l2Db'), 0),
+      l2Password:
+        merged.l2Password === undefined ? undefined : requireSecret(merged.l2Password, label('l2Password')),
+      l2Username:
+        merged.l2Username === undefined
+          ? undefined
+          : requireNonEmptyString(merged.l2Username, label('l2Username')),
+      l2Tls: requireTls(merged.l2Tls, label('l2Tls')),
+      given: { l2Db: given.l2Db !== undefined, l2Tls: given.l2Tls !== undefined },
+    }
+    const connection = l2Url === undefined ? separate : mergeUrlConnection(l2Url, separate, label)
+    const { l2Host, l2Port, l2Db } = connection
     const topology = resolveL2Topology(
       {
         l2Mode: merged.l2Mode,
@@ -264,14 +277,10 @@ export class CacheFactoryConfig {
       l2Host,
       l2Port,
       l2Db,
-      l2Password:
-        merged.l2Password === undefined ? undefined : requireSecret(merged.l2Password, label('l2Password')),
-      l2Username:
-        merged.l2Username === undefined
-          ? undefined
-          : requireNonEmptyString(merged.l2Username, label('l2Username')),
+      l2Password: connection.l2Password,
+      l2Username: connection.l2Username,
       l2Url,
-      l2Tls: requireTls(merged.l2Tls, label('l2Tls')),
+      l2Tls: connection.l2Tls,
       l2Client: merged.l2Client,
       ...topology,
       l2ConnectTimeoutMs: parseDurationMs(merged.l2ConnectTimeout, label('l2ConnectTimeout')),
