@@ -14,9 +14,11 @@ import type {
 import { InflightReads } from './inflight-reads.js'
 import type { InvalidationBus, InvalidationReceiver } from './invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from './invalidation/invalidation-publisher.js'
+import { attemptPublish } from './invalidation/publish-attempt.js'
 import { assertValidKey, escapeGlob, KEY_SEPARATOR } from './keys.js'
 import type { L1Backend } from './l1/l1-backend.js'
 import type { L2Backend } from './l2/l2-backend.js'
+import { serverRefusalCode } from './l2/server-refusal.js'
 import { lockKeyOf, newLockToken, pauseBeforeLook } from './loading/distributed-lock.js'
 import {
   type GetOrSetOptions,
@@ -271,7 +273,11 @@ export class ResilientTwoLevelCache<V = unknown>
     if (parts.invalidation === 'bus' && bus !== undefined && guard !== undefined) {
       this.#bus = bus
       this.#publisher = new InvalidationPublisher(
-        async (keys) => (await this.#publishOnBus(guard.run.bind(guard), keys)) !== L2_FAILED,
+        (keys) =>
+          attemptPublish(
+            async () => (await this.#publishOnBus(guard.runBeside.bind(guard), keys)) !== L2_FAILED,
+            bus.health,
+          ),
         (keys) => this.#journalUnannounced(keys),
       )
     }
@@ -589,14 +595,14 @@ export class ResilientTwoLevelCache<V = unknown>
     // replaced values in L1. A failed announcement keeps the step in the journal.
     if (plan.clearPrefix) {
       await this.#unlinkPrefix(execute)
-      await this.#publishOnBus(execute, null)
+      await this.#announceRepair(execute, null)
       this.#journal.completeClear(plan)
     }
     for (let start = 0; start < plan.keys.length; start += UNLINK_BATCH) {
       const batch = plan.keys.slice(start, start + UNLINK_BATCH)
       const fullKeys = batch.map(([fullKey]) => fullKey)
       await execute('repair', (l2) => l2.delete(fullKeys))
-      await this.#publishOnBus(
+      await this.#announceRepair(
         execute,
         fullKeys.map((fullKey) => fullKey.slice(this.#keyPrefix.length)),
       )
@@ -798,6 +804,20 @@ export class ResilientTwoLevelCache<V = unknown>
       (l2) => (l2.publish as NonNullable<L2Backend['publish']>)(bus.channel, message),
       this.#l2Caller,
     )
+  }
+
+  /**
+   * Announces a repaired step. A refusal (a user without channel rights) does not fail the repair,
+   * which would keep L2 unused for data: the step is done, and the next message names the whole cache.
+   */
+  async #announceRepair(execute: L2Executor, keys: readonly string[] | null): Promise<void> {
+    try {
+      await this.#publishOnBus(execute, keys)
+    } catch (error) {
+      if (serverRefusalCode(error) === undefined) throw error
+      this.#bus?.health.failed('publish', error)
+      this.#publisher?.owesWholeCache()
+    }
   }
 
   /** A bus message that could not be sent: its keys are repaired (and announced) when L2 is back. */

@@ -43,6 +43,10 @@ export type {
   ResyncReason,
   SetEvent,
 } from './events.js'
+export type {
+  InvalidationHealthStats,
+  InvalidationOperation,
+} from './invalidation/invalidation-health.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
 export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
 export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'

@@ -13,6 +13,7 @@ import type {
 import { CacheConfigurationError, CacheError } from './errors.js'
 import type { BreakerEvent, CacheEventSink, CacheServiceEvents, L2OperationEvent } from './events.js'
 import { InvalidationBus } from './invalidation/invalidation-bus.js'
+import { InvalidationHealth, type InvalidationHealthStats } from './invalidation/invalidation-health.js'
 import { supportsTracking, trackCache } from './invalidation/tracking.js'
 import { KEY_SEPARATOR } from './keys.js'
 import { getL1Backend } from './l1/registry.js'
@@ -39,6 +40,8 @@ export interface CacheServiceStats {
     circuitBreaker: CircuitBreakerStats
   }
   caches: Record<string, CacheStats>
+  /** Whether invalidations (bus, tracking) get through; their failures never open the breaker. */
+  invalidation: InvalidationHealthStats
   defaults: {
     l1Backend: string
     serializer: string
@@ -77,6 +80,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
   #backend: L2Backend | undefined
   #sharedGuard: L2Guard | undefined
   #bus: InvalidationBus | undefined
+  readonly #invalidationHealth: InvalidationHealth
   #unnamedCount = 0
   #closing: Promise<void> | undefined
 
@@ -88,6 +92,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
     this.config = config instanceof CacheFactoryConfig ? config : new CacheFactoryConfig(config)
     this.#options = this.config.resolved
     this.#clock = internals.clock ?? systemClock
+    this.#invalidationHealth = new InvalidationHealth(this.#options.logger, this.#options.l2Username)
   }
 
   /**
@@ -145,7 +150,9 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
       if (bus !== undefined) this.#disposers.push(bus.register(cache))
       const backend = this.#getBackend()
       if (invalidation === 'tracking' && supportsTracking(backend)) {
-        this.#subscriptions.push(trackCache(backend, cache, resolved.l2KeyPrefix + KEY_SEPARATOR))
+        this.#subscriptions.push(
+          trackCache(backend, cache, resolved.l2KeyPrefix + KEY_SEPARATOR, this.#invalidationHealth),
+        )
       }
     }
     this.#caches.set(resolved.name, cache as ResilientTwoLevelCache<unknown>)
@@ -183,6 +190,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
           }),
       },
       caches,
+      invalidation: this.#invalidationHealth.stats(),
       defaults: {
         l1Backend: options.l1Backend,
         serializer: options.serializer.name,
@@ -247,7 +255,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
       const backend = this.#getBackend()
       if (!InvalidationBus.supports(backend))
         throw new CacheError('The L2 backend cannot carry the invalidation bus')
-      this.#bus = new InvalidationBus(backend, this.#options.logger)
+      this.#bus = new InvalidationBus(backend, this.#options.logger, this.#invalidationHealth)
     }
     return this.#bus
   }

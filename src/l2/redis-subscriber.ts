@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js'
 import type { L2ChannelListener, L2Subscription, L2TrackingListener } from './l2-backend.js'
 import type { RedisLikeClient } from './redis-client.js'
+import { serverRefusalCode } from './server-refusal.js'
 
 /** What {@link RedisSubscriber} uses of a connection. */
 export type SubscriberClient = Pick<RedisLikeClient, 'status' | 'client' | 'subscribe' | 'on' | 'off'>
@@ -142,8 +143,11 @@ export class RedisSubscriber {
       try {
         await this.#sync()
       } catch (error) {
-        // The connection dropped mid-way: its next `ready` starts over.
-        this.#logger.warn(
+        // The connection dropped mid-way, or the server refused (its listeners report that): the
+        // next `ready` starts over.
+        const log = serverRefusalCode(error) === undefined ? this.#logger.warn : this.#logger.debug
+        log.call(
+          this.#logger,
           { error: (error as Error).message },
           'L2 invalidation subscription not in place yet',
         )
@@ -163,9 +167,16 @@ export class RedisSubscriber {
     if (this.#prefixes.size > 0) wanted.push(TRACKING_CHANNEL)
     const missing = wanted.filter((channel) => !this.#subscribed.has(channel))
     if (missing.length > 0) {
-      await connection.subscribe(...missing)
+      try {
+        await connection.subscribe(...missing)
+      } catch (error) {
+        this.#tell(this.#channels, (listener) => listener.failed?.(error))
+        this.#tell(this.#prefixes, (listener) => listener.failed?.(error))
+        throw error
+      }
       for (const channel of missing) this.#subscribed.add(channel)
     }
+    this.#tell(this.#channels, (listener) => listener.established?.())
     if (this.#notifyChannels) {
       this.#notifyChannels = false
       for (const listeners of this.#channels.values())
@@ -178,6 +189,22 @@ export class RedisSubscriber {
     const main = this.#main
     const redirect = this.#connectionId
     if (main.status !== 'ready' || redirect === undefined) return
+    try {
+      await this.#setTracking(main, redirect)
+    } catch (error) {
+      this.#tell(this.#prefixes, (listener) => listener.failed?.(error))
+      throw error
+    }
+    this.#tell(this.#prefixes, (listener) => listener.established?.())
+    if (this.#notifyTracking) {
+      this.#notifyTracking = false
+      for (const listeners of this.#prefixes.values())
+        for (const listener of listeners) listener.resubscribed()
+    }
+  }
+
+  /** Points tracking at the subscriber connection, for every prefix. */
+  async #setTracking(main: SubscriberClient, redirect: string): Promise<void> {
     const prefixes = [...this.#prefixes.keys()]
     if (this.#trackingRedirect !== redirect) {
       // A new subscriber connection: tracking must point at it, with every prefix.
@@ -192,11 +219,11 @@ export class RedisSubscriber {
         for (const prefix of added) this.#trackedPrefixes.add(prefix)
       }
     }
-    if (this.#notifyTracking) {
-      this.#notifyTracking = false
-      for (const listeners of this.#prefixes.values())
-        for (const listener of listeners) listener.resubscribed()
-    }
+  }
+
+  /** Calls `tell` for every listener in `registry`. */
+  #tell<L>(registry: Map<string, Set<L>>, tell: (listener: L) => void): void {
+    for (const listeners of registry.values()) for (const listener of listeners) tell(listener)
   }
 
   #onMessage(channel: string, payload: unknown): void {
