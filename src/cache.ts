@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js'
+import { assertCallOptions, LIST_KEYS_OPTION_NAMES, SET_OPTION_NAMES } from './config/call-options.js'
 import { parseDurationMs } from './config/durations.js'
 import type { Duration, InvalidationMode, ResolvedCacheOptions } from './config/options.js'
 import { CacheError, CacheSerializationError } from './errors.js'
@@ -309,6 +310,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'set')
     await this.#writeThrough(key, value, this.#entryTtlMs(options?.ttl), 0)
   }
 
@@ -386,6 +388,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'setIfNotExist')
     const ttlMs = this.#entryTtlMs(options?.ttl)
     const encoded = this.#encode(value, ttlMs)
     const guard = this.#guard
@@ -503,6 +506,7 @@ export class ResilientTwoLevelCache<V = unknown>
    * Glob characters in `prefix` match themselves.
    */
   async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
+    assertCallOptions(options, LIST_KEYS_OPTION_NAMES, 'listKeys')
     this.#assertOpen()
     if (typeof prefix !== 'string')
       throw new TypeError(`listKeys: prefix must be a string, got ${typeof prefix}`)
