@@ -11,6 +11,7 @@ import {
   type ResolvedServiceOptions,
   SERVICE_DEFAULTS,
 } from './options.js'
+import { warnUnknownEnvKeys } from './unknown-env-keys.js'
 import { mergeUrlConnection } from './url-connection.js'
 import {
   describeValue,
@@ -317,7 +318,9 @@ export class CacheFactoryConfig {
    * which win over the environment. Values may be strings, as in `process.env`, or already typed
    * (numbers, booleans), as Express settings may be; `undefined` and blank strings mean "not set".
    * An invalid value is reported under its environment variable's name (`CACHE_REDIS_PORT`), range
-   * errors included; an invalid override under its option name. Other keys of `env` are ignored.
+   * errors included; an invalid override under its option name. Other keys of `env` are ignored;
+   * an unknown `CACHE_*` one is warned about (once per process, through the configured logger) with
+   * the closest name this package reads.
    * @param env read only when called, never at import. @default process.env
    * @throws CacheConfigurationError for the first invalid value.
    */
@@ -344,7 +347,9 @@ export class CacheFactoryConfig {
       delete labels[name as ServiceOptionName]
     }
     envLabels.set(options, labels)
-    return new CacheFactoryConfig(options)
+    const config = new CacheFactoryConfig(options)
+    warnUnknownEnvKeys(env, Object.keys(CACHE_ENV_KEYS), config.resolved.logger)
+    return config
   }
 }
 
