@@ -1,3 +1,4 @@
+import { type InspectOptions, inspect } from 'node:util'
 import { CacheConfigurationError } from '../errors.js'
 import { getL1Backend } from '../l1/registry.js'
 import { getL2Backend } from '../l2/registry.js'
@@ -11,11 +12,11 @@ import {
   type ResolvedServiceOptions,
   SERVICE_DEFAULTS,
 } from './options.js'
+import { redactServiceOptions, redactUrl } from './redact.js'
 import { warnUnknownEnvKeys } from './unknown-env-keys.js'
 import { mergeUrlConnection } from './url-connection.js'
 import {
   describeValue,
-  redactUrl,
   rejectUnknownOptions,
   requireBoolean,
   requireInteger,
@@ -273,7 +274,7 @@ export class CacheFactoryConfig {
       label,
     )
 
-    this.resolved = Object.freeze({
+    this.resolved = redactedWhenShown({
       l2Backend,
       l2Host,
       l2Port,
@@ -310,7 +311,17 @@ export class CacheFactoryConfig {
       ),
       logger: requireLogger(merged.logger, label('logger')),
     })
-    this.options = Object.freeze(merged)
+    this.options = redactedWhenShown(merged)
+  }
+
+  /** The given and resolved options with secrets `[redacted]`: what `JSON.stringify(config)` writes. */
+  toJSON(): { options: Record<string, unknown>; resolved: Record<string, unknown> } {
+    return { options: redactServiceOptions(this.options), resolved: redactServiceOptions(this.resolved) }
+  }
+
+  /** `util.inspect`, `console.log`: the redacted form. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return `CacheFactoryConfig ${inspect(this.toJSON(), options)}`
   }
 
   /**
@@ -351,6 +362,19 @@ export class CacheFactoryConfig {
     warnUnknownEnvKeys(env, Object.keys(CACHE_ENV_KEYS), config.resolved.logger)
     return config
   }
+}
+
+/**
+ * Freezes `options`, and makes printing them (`util.inspect`, `JSON.stringify`, a logger) show the
+ * redacted form, so that logging `config.resolved` cannot leak the password either.
+ */
+function redactedWhenShown<T extends object>(options: T): Readonly<T> {
+  const show = () => redactServiceOptions(options)
+  Object.defineProperty(options, 'toJSON', { value: show })
+  Object.defineProperty(options, inspect.custom, {
+    value: (_depth: number, inspectOptions: InspectOptions) => inspect(show(), inspectOptions),
+  })
+  return Object.freeze(options)
 }
 
 function resolveL1Backend(value: unknown, label: string): string {

@@ -8,6 +8,7 @@
 import { CacheConfigurationError } from '../errors.js'
 import { KEY_SEPARATOR } from '../keys.js'
 import type { Logger } from '../logger.js'
+import { redactUrl } from './redact.js'
 import { suggestOption } from './suggest-option.js'
 
 /** Longest L2 key prefix, in UTF-8 bytes; leaves most of a Redis key's 1 KiB to the key itself. */
@@ -119,17 +120,6 @@ export function requireOneOf<T extends string>(value: unknown, label: string, al
     throw new CacheConfigurationError(label, `expected one of ${choices}, got ${describeValue(value)}`)
   }
   return value as T
-}
-
-/**
- * The URL with its password masked, so that it can appear in errors and logs. Works on text that is
- * not a valid URL too: everything between the first `:` of the user info and the last `@` is hidden.
- */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z\d+.-]*:\/\/)(.*)@/is, (_match, scheme: string, userInfo: string) => {
-    const colon = userInfo.indexOf(':')
-    return colon === -1 ? `${scheme}${userInfo}@` : `${scheme}${userInfo.slice(0, colon)}:***@`
-  })
 }
 
 /**
