@@ -138,7 +138,7 @@ export interface CacheOptions {
   l2Enabled?: boolean
   /** Whether this cache keeps an in-process L1 copy. @default false (as in the seed) */
   l1Enabled?: boolean
-  /** Most entries in L1, 1 or more. @default 1000 */
+  /** Most entries in L1, 1 to 10 000 000 (`MAX_L1_MAX_SIZE`). @default 1000 */
   l1MaxSize?: number
   /** Lifetime of an L1 entry, more than 0 (ignored by the `lru` backend). @default 60 (seconds) */
   l1Ttl?: Duration
