@@ -328,3 +328,18 @@ describe('isOnCache and getTtl', () => {
     expect(await cache.getTtl('k')).toBe(45)
   })
 })
+
+describe('keys with lone surrogates', () => {
+  it('are rejected by every call before L2 sees them, so L1 and L2 never disagree on a key', async () => {
+    const cache = openService({ l2Url: redis.server.url }).createCache<number>({
+      l2KeyPrefix: 'surrogate',
+      l1Enabled: true,
+    })
+    const lone = 'k\uD800'
+    await expect(cache.set(lone, 1)).rejects.toThrow(TypeError)
+    await expect(cache.get(lone)).rejects.toThrow(TypeError)
+    await expect(cache.getOrSet(lone, () => 1)).rejects.toThrow(TypeError)
+    await expect(cache.delete(lone)).rejects.toThrow(TypeError)
+    expect(await rawClient.client.keys('surrogate::*')).toEqual([])
+  })
+})
