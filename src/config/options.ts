@@ -58,7 +58,9 @@ export interface CacheFactoryConfigOptions {
   l2Username?: string
   /**
    * `redis://` or `rediss://` URL (`valkey://` and `valkeys://` with `l2Backend: 'valkey'`); wins over
-   * host, port, db, username and password. @default undefined
+   * host and port. Merged with `l2Db`, `l2Username`, `l2Password` and `l2Tls`: a field given only one
+   * way is used; given both ways, the two must agree (else `CacheConfigurationError`); `rediss://`
+   * means TLS and `redis://` none. @default undefined
    */
   l2Url?: string
   /** `true` for TLS with default options, or Node.js `tls.connect` options. @default false */
