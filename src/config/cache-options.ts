@@ -1,7 +1,7 @@
-import { CacheConfigurationError } from '../errors.js'
-import { MAX_L1_MAX_SIZE } from '../l1/l1-size-limits.js'
-import { getL1Backend } from '../l1/registry.js'
-import { resolveSerializer } from '../serializers/registry.js'
+import { MAX_L1_MAX_SIZE } from '../backends/l1/l1-size-limits.js'
+import { getL1Backend } from '../backends/l1/registry.js'
+import { resolveSerializer } from '../backends/serializers/registry.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
 import { parseDurationMs } from './durations.js'
 import {
   CACHE_DEFAULTS,

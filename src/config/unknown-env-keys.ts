@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js'
+import type { Logger } from '../kernel/logger.js'
 import { suggestOption } from './suggest-option.js'
 
 /** What this package's variables start with; other names in the environment are not ours to judge. */

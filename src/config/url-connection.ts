@@ -1,4 +1,4 @@
-import { CacheConfigurationError } from '../errors.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
 import { describeValue } from './validate.js'
 
 /** The connection fields of a service once `l2Url` and the separate options are merged. */

@@ -4,10 +4,9 @@
  * must change. Each throws a CacheConfigurationError naming the label and showing the bad value
  * (secrets excepted).
  */
-
-import { CacheConfigurationError } from '../errors.js'
-import { KEY_SEPARATOR } from '../keys.js'
-import type { Logger } from '../logger.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
+import { KEY_SEPARATOR } from '../kernel/keys.js'
+import type { Logger } from '../kernel/logger.js'
 import { redactUrl } from './redact.js'
 import { suggestOption } from './suggest-option.js'
 

@@ -1,6 +1,6 @@
-import { isCacheTimeoutError } from '../errors.js'
-import { serverRefusalCode } from '../l2/server-refusal.js'
-import type { Logger } from '../logger.js'
+import { serverRefusalCode } from '../backends/l2/server-refusal.js'
+import { isCacheTimeoutError } from '../kernel/errors.js'
+import type { Logger } from '../kernel/logger.js'
 import { INVALIDATION_CHANNEL } from './invalidation-message.js'
 
 /** What carries invalidations between instances: the bus's two commands, or tracking's set-up. */

@@ -1,4 +1,4 @@
-import { serverRefusalCode } from '../l2/server-refusal.js'
+import { serverRefusalCode } from '../backends/l2/server-refusal.js'
 import type { InvalidationHealth } from './invalidation-health.js'
 import type { PublishOutcome } from './invalidation-publisher.js'
 

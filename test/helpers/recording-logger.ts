@@ -1,4 +1,4 @@
-import type { Logger } from '../../src/logger.js'
+import type { Logger } from '../../src/kernel/logger.js'
 
 /** One line a {@link RecordingLogger} received. */
 export interface LogRecord {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_L1_MAX_SIZE, PREALLOCATED_L1_MAX_SIZE } from '../../src/backends/l1/l1-size-limits.js'
+import { lruL1Backend, ttlL1Backend } from '../../src/backends/l1/lru-cache-backend.js'
 import { CacheService, isCacheConfigurationError, silentLogger } from '../../src/index.js'
-import { MAX_L1_MAX_SIZE, PREALLOCATED_L1_MAX_SIZE } from '../../src/l1/l1-size-limits.js'
-import { lruL1Backend, ttlL1Backend } from '../../src/l1/lru-cache-backend.js'
 
 function createWithMaxSize(l1MaxSize: number) {
   return new CacheService({ logger: silentLogger }).createCache({
