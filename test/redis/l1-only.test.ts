@@ -3,6 +3,7 @@ import { getFreePort } from '../helpers/free-port.js'
 import { registerInstrumentedBackend } from '../helpers/instrumented-backend.js'
 import { recordingLogger } from '../helpers/recording-logger.js'
 import { RedisServer } from '../helpers/redis-server.js'
+import { runTsScript } from '../helpers/run-script.js'
 import { useServices } from '../helpers/services.js'
 
 const openService = useServices()
@@ -51,5 +52,13 @@ describe('L1-only caches', () => {
     } finally {
       await server.stop()
     }
+  })
+
+  it('never load the Redis client package (checked in a process of its own)', async () => {
+    const { code, output } = await runTsScript('test/fixtures/l1-only-loads.ts', {
+      CLOSED_PORT: String(await getFreePort()),
+    })
+    expect(code).toBe(0)
+    expect(JSON.parse(output)).toEqual({ values: [1, 2], clientPackages: [], status: 'not_connected' })
   })
 })
