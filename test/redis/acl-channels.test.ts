@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkCacheHealth } from '../../src/addons/integrations/health.js'
+import { createPrometheusMetrics } from '../../src/addons/metrics/prometheus.js'
 import type { CacheService } from '../../src/cache/cache-service.js'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 import { type RecordingLogger, recordingLogger } from '../helpers/recording-logger.js'
@@ -88,6 +89,15 @@ describe('an ACL user without channel rights', () => {
     expect(publishErrors[0]?.message).toContain("invalidation: 'none'")
     expect(writerLog.records.filter((record) => record.level === 'warn')).toEqual([])
     expect(JSON.stringify(writerLog.records)).not.toContain('pw')
+
+    const prometheus = createPrometheusMetrics(writer)
+    try {
+      const { body } = await prometheus.scrape()
+      expect(body).toMatch(/^resilient_cache_invalidation_failing\{operation="publish"\} 1$/m)
+      expect(body).toMatch(/^resilient_cache_invalidation_failing\{operation="tracking"\} 0$/m)
+    } finally {
+      prometheus.close()
+    }
   })
 
   it('reports the refused subscription once, in stats and in the health body (200, not 503)', async () => {

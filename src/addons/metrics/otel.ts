@@ -40,6 +40,8 @@ export const OTEL_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache.pending_repairs',
   repairs: 'resilient_cache.repairs',
   invalidations: 'resilient_cache.invalidations',
+  undecodableEntries: 'resilient_cache.undecodable_entries',
+  invalidationFailing: 'resilient_cache.invalidation.failing',
 } as const
 
 /** Options of {@link instrumentOpenTelemetry}. */

@@ -32,6 +32,8 @@ export const PROMETHEUS_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache_pending_repairs',
   repairs: 'resilient_cache_repairs_total',
   invalidations: 'resilient_cache_invalidations_total',
+  undecodableEntries: 'resilient_cache_undecodable_entries_total',
+  invalidationFailing: 'resilient_cache_invalidation_failing',
 } as const
 
 /** Options of {@link createPrometheusMetrics}. */
