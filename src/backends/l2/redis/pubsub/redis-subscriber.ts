@@ -14,7 +14,15 @@ export interface RedisSubscriberOptions {
    * failed over), so invalidations may have been missed in between. @default false
    */
   announceFirstTracking?: boolean
+  /**
+   * After the server refused a subscription or the tracking set-up (a user without channel rights),
+   * how long until it is asked again: the refusal lasts until someone changes the server's ACL, so
+   * one attempt per period is enough, and the fix takes effect without a restart. @default 30000 (ms)
+   */
+  refusedRetryMs?: number
 }
+
+const DEFAULT_REFUSED_RETRY_MS = 30_000
 
 /** Where Redis delivers tracking invalidations to the connection named in `REDIRECT`. */
 const TRACKING_CHANNEL = '__redis__:invalidate'
@@ -48,6 +56,8 @@ export class RedisSubscriber {
   #notifyChannels = false
   #notifyTracking = false
   #closed = false
+  readonly #refusedRetryMs: number
+  #refusedRetry: NodeJS.Timeout | undefined
 
   /**
    * `connection` must be a fresh client of its own, speaking RESP2 (see the Redis backend), to the
@@ -63,6 +73,7 @@ export class RedisSubscriber {
     this.#connection = connection
     this.#logger = logger
     this.#notifyTracking = options.announceFirstTracking === true
+    this.#refusedRetryMs = options.refusedRetryMs ?? DEFAULT_REFUSED_RETRY_MS
     const onConnectionReady = () => {
       this.#subscribed = new Set()
       this.#connectionId = undefined
@@ -108,6 +119,7 @@ export class RedisSubscriber {
 
   async close(): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#refusedRetry)
     this.#detach()
     await this.settled()
   }
@@ -143,9 +155,11 @@ export class RedisSubscriber {
       try {
         await this.#sync()
       } catch (error) {
-        // The connection dropped mid-way, or the server refused (its listeners report that): the
-        // next `ready` starts over.
-        const log = serverRefusalCode(error) === undefined ? this.#logger.warn : this.#logger.debug
+        // The connection dropped mid-way: its next `ready` starts over. Or the server refused (the
+        // listeners report that): asked again later, as the ACL may be fixed meanwhile.
+        const refused = serverRefusalCode(error) !== undefined
+        if (refused) this.#retryLater()
+        const log = refused ? this.#logger.debug : this.#logger.warn
         log.call(
           this.#logger,
           { error: (error as Error).message },
@@ -219,6 +233,16 @@ export class RedisSubscriber {
         for (const prefix of added) this.#trackedPrefixes.add(prefix)
       }
     }
+  }
+
+  /** Asks again, once, after a refusal. */
+  #retryLater(): void {
+    if (this.#refusedRetry !== undefined || this.#closed) return
+    this.#refusedRetry = setTimeout(() => {
+      this.#refusedRetry = undefined
+      this.#scheduleSync()
+    }, this.#refusedRetryMs)
+    this.#refusedRetry.unref()
   }
 
   /** Calls `tell` for every listener in `registry`. */
