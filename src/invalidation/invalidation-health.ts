@@ -29,15 +29,25 @@ export interface InvalidationHealthStats {
 const TRACKING_CHANNEL = '__redis__:invalidate'
 
 /**
+ * Failures in a row of one operation, other than refusals, after which it is reported at warn: a lone
+ * timeout is ordinary; this many, while the data path works (else the breaker skips them), is not.
+ */
+const PERSISTENT_FAILURES = 3
+
+/**
  * One per service: whether invalidations get through. Failures of the bus or of tracking are reported
  * here and never to the circuit breaker, which judges the data path only: a user without pub/sub
- * rights still reads and writes L2. The first failure of an operation is logged at error with the fix;
- * while it keeps failing, at debug; when it works again, at info.
+ * rights still reads and writes L2. A refusal (`NOPERM`) is logged at error with the fix the first
+ * time; other failures at warn once they persist ({@link PERSISTENT_FAILURES} in a row); repeats at
+ * debug; and, once reported, the recovery at info.
  */
 export class InvalidationHealth {
   readonly #logger: Logger
   readonly #username: string | undefined
-  readonly #failing = new Set<InvalidationOperation>()
+  /** Failures in a row of each operation whose last attempt failed. */
+  readonly #failing = new Map<InvalidationOperation, number>()
+  /** Operations whose failure was logged above debug, until they work again. */
+  readonly #reported = new Set<InvalidationOperation>()
   #lastErrorCode: string | null = null
   #lastErrorOperation: InvalidationOperation | null = null
   #failures = 0
@@ -54,25 +64,29 @@ export class InvalidationHealth {
     const code = failureCode(error)
     this.#lastErrorCode = code
     this.#lastErrorOperation = operation
+    const inARow = (this.#failing.get(operation) ?? 0) + 1
+    this.#failing.set(operation, inARow)
     const context = { operation, code, error: error instanceof Error ? error.message : String(error) }
-    if (this.#failing.has(operation)) {
-      this.#logger.debug(context, 'Invalidation still failing')
+    const refused = serverRefusalCode(error) !== undefined
+    if (this.#reported.has(operation) || (!refused && inARow < PERSISTENT_FAILURES)) {
+      this.#logger.debug(context, 'Invalidation failed')
       return
     }
-    this.#failing.add(operation)
-    this.#logger.error(context, this.#explain(operation, code))
+    this.#reported.add(operation)
+    if (refused) this.#logger.error(context, this.#explain(operation, code))
+    else this.#logger.warn({ ...context, failuresInARow: inARow }, this.#explain(operation, code))
   }
 
   /** An attempt of `operation` succeeded. */
   succeeded(operation: InvalidationOperation): void {
-    if (!this.#failing.delete(operation)) return
-    this.#logger.info({ operation }, 'Invalidation works again')
+    this.#failing.delete(operation)
+    if (this.#reported.delete(operation)) this.#logger.info({ operation }, 'Invalidation works again')
   }
 
   stats(): InvalidationHealthStats {
     return {
       state: this.#failing.size === 0 ? 'ok' : 'failing',
-      failing: [...this.#failing],
+      failing: [...this.#failing.keys()],
       lastErrorCode: this.#lastErrorCode,
       lastErrorOperation: this.#lastErrorOperation,
       failures: this.#failures,
