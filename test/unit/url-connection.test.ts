@@ -73,3 +73,11 @@ describe('l2Url merged with the separate connection options', () => {
     })
   })
 })
+
+describe('l2Db beside an l2Url in cluster mode', () => {
+  it('is rejected like any database but 0, naming l2Db', () => {
+    const error = configError(() => resolve({ l2Mode: 'cluster', l2Url: 'redis://cache:7000', l2Db: 3 }))
+    expect(error.field).toBe('l2Db')
+    expect(error.message).toMatch(/a Redis Cluster has only database 0, got 3/)
+  })
+})
