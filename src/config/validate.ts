@@ -200,6 +200,12 @@ export function requireKeyPrefix(value: unknown, label: string): string {
       `must not end with ':': ${why} the prefix would run into the separator and its keys could collide with another cache's; got ${describeValue(prefix)}`,
     )
   }
+  if (!prefix.isWellFormed()) {
+    throw new CacheConfigurationError(
+      label,
+      `must be well-formed Unicode (no lone UTF-16 surrogate): Redis would store it as U+FFFD; got ${JSON.stringify(prefix)}`,
+    )
+  }
   const bytes = Buffer.byteLength(prefix)
   if (bytes > MAX_KEY_PREFIX_BYTES) {
     throw new CacheConfigurationError(
