@@ -5,6 +5,8 @@ import { describeValue } from './validate.js'
 export const SET_OPTION_NAMES: readonly string[] = ['ttl']
 /** Option names of `getOrSet` (`wrap` takes these and `key`). */
 export const GET_OR_SET_OPTION_NAMES: readonly string[] = ['ttl', 'lock', 'lockTimeout', 'staleIfError']
+/** Option names of `wrap`. */
+export const WRAP_OPTION_NAMES: readonly string[] = ['key', ...GET_OR_SET_OPTION_NAMES]
 /** Option names of `listKeys`. */
 export const LIST_KEYS_OPTION_NAMES: readonly string[] = ['limit']
 

@@ -36,6 +36,11 @@ describe('unknown per-call options', () => {
       /wrap: unknown option 'lok'; did you mean 'lock'\?/,
     ],
     [
+      'wrap, with the key misspelt',
+      () => cache().wrap(async () => 1, { kee: 'k' } as never),
+      /wrap: unknown option 'kee'; did you mean 'key'\?/,
+    ],
+    [
       'listKeys',
       () => cache().listKeys('', { limt: 5 } as never),
       /listKeys: unknown option 'limt'; did you mean 'limit'\?/,
