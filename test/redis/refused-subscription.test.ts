@@ -26,7 +26,7 @@ function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) => void 
 }
 
 describe('a subscription the server refused', () => {
-  it('is asked for again after refusedRetryMs, and works once the ACL grants the channel', async () => {
+  it('is asked for again after refusedRetryMs, works once the ACL grants the channel, and resyncs', async () => {
     const options = { username: 'norights', password: 'pw' }
     const main = new Redis(server.url, options)
     const connection = new Redis(server.url, { ...options, protocol: 2, autoResubscribe: false })
@@ -35,10 +35,11 @@ describe('a subscription the server refused', () => {
     const failed = signal<unknown>()
     const established = signal()
     const received = signal<string>()
+    let resubscribed = 0
     try {
       subscriber.subscribe('resilient-cache:refused-test', {
         message: (payload) => received.resolve(payload),
-        resubscribed: () => {},
+        resubscribed: () => resubscribed++,
         failed: (error) => failed.resolve(error),
         established: () => established.resolve(),
       })
@@ -48,6 +49,8 @@ describe('a subscription the server refused', () => {
 
       await server.command('ACL', 'SETUSER', 'norights', '&resilient-cache:*')
       await established.promise
+      // Messages published while it was refused were missed: the caches must drop their L1.
+      expect(resubscribed).toBe(1)
       await server.command('PUBLISH', 'resilient-cache:refused-test', 'hello')
       expect(await received.promise).toBe('hello')
     } finally {

@@ -184,6 +184,9 @@ export class RedisSubscriber {
       try {
         await connection.subscribe(...missing)
       } catch (error) {
+        // Messages published until it is in place are missed: once it is, the caches resync.
+        this.#notifyChannels = true
+        if (this.#prefixes.size > 0) this.#notifyTracking = true
         this.#tell(this.#channels, (listener) => listener.failed?.(error))
         this.#tell(this.#prefixes, (listener) => listener.failed?.(error))
         throw error
@@ -206,6 +209,7 @@ export class RedisSubscriber {
     try {
       await this.#setTracking(main, redirect)
     } catch (error) {
+      this.#notifyTracking = true
       this.#tell(this.#prefixes, (listener) => listener.failed?.(error))
       throw error
     }
