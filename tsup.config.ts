@@ -25,7 +25,6 @@ export default defineConfig({
     // The frameworks are optional peers of their own subpaths only.
     'express',
     'fastify',
-    'fastify-plugin',
     'hono',
     // The metrics libraries are optional peers of the otel and prometheus subpaths only.
     '@opentelemetry/api',
@@ -35,6 +34,8 @@ export default defineConfig({
     'resilient-cache',
   ],
   shims: true,
-  splitting: false,
+  // One copy of the code the subpaths share (response caching, health, dashboard), in chunks, for
+  // both formats: no duplicated classes across subpaths.
+  splitting: true,
   treeshake: true,
 })
