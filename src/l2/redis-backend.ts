@@ -1,7 +1,7 @@
 import type { ResolvedServiceOptions } from '../config/options.js'
 import { CacheConfigurationError, CacheConnectionError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { loadOptionalPeer } from '../optional-peer.js'
+import { DeferredL2Backend } from './deferred-backend.js'
 import type {
   L2Backend,
   L2BackendFactory,
@@ -11,19 +11,14 @@ import type {
   L2Subscription,
   L2TrackingListener,
 } from './l2-backend.js'
-import {
-  isRedisLikeClient,
-  isRedisLikeCluster,
-  type RedisLikeClient,
-  type RedisLikeClientClass,
-  type RedisLikeClusterClass,
-} from './redis-client.js'
+import { isRedisLikeClient, isRedisLikeCluster, type RedisLikeClient } from './redis-client.js'
 import {
   clusterClientOptions,
   sentinelClientOptions,
   standaloneClientOptions,
 } from './redis-client-options.js'
 import { ClusterTopology } from './redis-cluster-topology.js'
+import { importRedisModule, type RedisModule, type RedisPackageName } from './redis-module.js'
 import {
   closeClient,
   type RedisTopology,
@@ -234,13 +229,8 @@ function topologyOf(client: RedisLikeClient): (context: RedisTopologyContext) =>
     : (context) => new StandaloneTopology(client, context)
 }
 
-interface RedisModule {
-  Redis?: RedisLikeClientClass
-  Cluster?: RedisLikeClusterClass
-}
-
 /** A client of the configured deployment, from the ioredis / iovalkey module. */
-function createClient(module: RedisModule & RedisLikeClientClass, config: ResolvedServiceOptions) {
+function createClient(module: RedisModule, config: ResolvedServiceOptions) {
   if (config.l2Mode === 'cluster') {
     const { startupNodes, options } = clusterClientOptions(config)
     if (module.Cluster === undefined) {
@@ -248,13 +238,13 @@ function createClient(module: RedisModule & RedisLikeClientClass, config: Resolv
     }
     return new module.Cluster(startupNodes, options)
   }
-  const ClientClass = module.Redis ?? module
+  const ClientClass = module.Redis
   if (config.l2Mode === 'sentinel') return new ClientClass(sentinelClientOptions(config))
   const options = standaloneClientOptions(config)
   return config.l2Url === undefined ? new ClientClass(options) : new ClientClass(config.l2Url, options)
 }
 
-function createRedisBackend(name: string, packageName: string): L2BackendFactory {
+function createRedisBackend(name: string, packageName: RedisPackageName): L2BackendFactory {
   return ({ config, logger }: L2BackendOptions): L2Backend => {
     if (config.l2Client !== undefined) {
       if (!isRedisLikeClient(config.l2Client)) {
@@ -262,13 +252,11 @@ function createRedisBackend(name: string, packageName: string): L2BackendFactory
       }
       return new RedisBackend(name, config.l2Client, topologyOf(config.l2Client), false, logger)
     }
-    const module = loadOptionalPeer<RedisModule & RedisLikeClientClass>(
-      packageName,
-      'l2Backend',
-      `The '${name}' L2 backend`,
-    )
-    const client = createClient(module, config)
-    return new RedisBackend(name, client, topologyOf(client), true, logger)
+    const loading = importRedisModule(packageName, name).then((module) => {
+      const client = createClient(module, config)
+      return new RedisBackend(name, client, topologyOf(client), true, logger)
+    })
+    return new DeferredL2Backend(name, loading, logger)
   }
 }
 
