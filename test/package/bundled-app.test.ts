@@ -15,6 +15,7 @@ import { useRedisServer } from '../helpers/services.js'
 const entries = {
   esm: fileURLToPath(new URL('./bundled-app/esm-entry.mjs', import.meta.url)),
   cjs: fileURLToPath(new URL('./bundled-app/cjs-entry.cjs', import.meta.url)),
+  missingPeer: fileURLToPath(new URL('./bundled-app/missing-peer-entry.mjs', import.meta.url)),
 }
 
 /**
@@ -56,4 +57,26 @@ describe('an app bundled with esbuild', () => {
       expect(run.output).toContain('bundled app ok')
     })
   }
+
+  it('names a missing client library, logs it once and serves from L1 without throwing', async () => {
+    const bundled = join(outDir, 'missing-peer.mjs')
+    await build({
+      entryPoints: [entries.missingPeer],
+      outfile: bundled,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      logLevel: 'silent',
+      tsconfigRaw: {},
+      external: ['ioredis'],
+    })
+    const run = await runCommand(process.execPath, [bundled], {
+      cwd: outDir,
+      env: { REDIS_URL: redis.server.url },
+      timeoutMs: 30_000,
+    })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain('missing peer reported')
+  })
 })
