@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { CacheService, silentLogger } from 'resilient-cache'
+import { createRequire } from 'node:module'
+import { CacheService, isCacheConfigurationError, silentLogger } from 'resilient-cache'
 
 /** The installed version of a package of this consumer project (read from disk: hono exports no package.json). */
 export function installedVersion(name) {
@@ -39,4 +40,17 @@ export async function assertCachedTwice(baseUrl) {
   const health = await fetch(`${baseUrl}/health`)
   assert.equal(health.status, 200)
   assert.equal((await health.json()).status, 'healthy')
+}
+
+/**
+ * A metrics subpath whose library is not installed fails on import (ESM and CommonJS) with the
+ * package's configuration error naming what to install, not a raw module-not-found error.
+ */
+export async function assertSubpathNamesMissingPeer(subpath, packageName) {
+  const namesThePackage = (error) =>
+    isCacheConfigurationError(error) &&
+    error.message.includes(`needs the optional package '${packageName}'`) &&
+    error.message.includes(`npm install ${packageName}`)
+  await assert.rejects(import(subpath), namesThePackage)
+  assert.throws(() => createRequire(import.meta.url)(subpath), namesThePackage)
 }

@@ -1,10 +1,18 @@
 import { once } from 'node:events'
 import express from 'express'
 import { ExpressCacheService } from 'resilient-cache/express'
-import { assertCachedTwice, assertL2RoundTrip, installedVersion } from './common.mjs'
+import {
+  assertCachedTwice,
+  assertL2RoundTrip,
+  assertSubpathNamesMissingPeer,
+  installedVersion,
+} from './common.mjs'
 
 const redisUrl = process.env.REDIS_URL
 await assertL2RoundTrip(redisUrl)
+// This project has neither metrics library.
+await assertSubpathNamesMissingPeer('resilient-cache/prometheus', 'prom-client')
+await assertSubpathNamesMissingPeer('resilient-cache/otel', '@opentelemetry/api')
 const app = express()
 const cache = new ExpressCacheService({ config: { l2Url: redisUrl } })
 cache.initApp(app)
