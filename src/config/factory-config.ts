@@ -3,6 +3,7 @@ import { getL1Backend } from '../l1/registry.js'
 import { getL2Backend } from '../l2/registry.js'
 import { consoleLogger } from '../logger.js'
 import { resolveSerializer } from '../serializers/registry.js'
+import { defaultSerializerName, warnOfRuntimeDefaultSerializer } from '../serializers/runtime-support.js'
 import { parseDurationMs } from './durations.js'
 import { resolveL2Topology } from './l2-topology.js'
 import {
@@ -217,7 +218,12 @@ export class CacheFactoryConfig {
     const labels = envLabels.get(options) ?? {}
     const label = (name: ServiceOptionName): string => labels[name] ?? name
 
-    const merged: CacheFactoryConfigOptions = { ...SERVICE_DEFAULTS, l2Tls: false, logger: consoleLogger }
+    const merged: CacheFactoryConfigOptions = {
+      ...SERVICE_DEFAULTS,
+      serializer: defaultSerializerName(),
+      l2Tls: false,
+      logger: consoleLogger,
+    }
     for (const [name, value] of Object.entries(given)) {
       // An option set to undefined means "the default", as in a spread of optional settings.
       if (value !== undefined) (merged as Record<string, unknown>)[name] = value
@@ -301,6 +307,7 @@ export class CacheFactoryConfig {
       logger: requireLogger(merged.logger, label('logger')),
     })
     this.options = Object.freeze(merged)
+    if (given.serializer === undefined) warnOfRuntimeDefaultSerializer(this.resolved.logger)
   }
 
   /**
