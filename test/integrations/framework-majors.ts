@@ -17,7 +17,7 @@ export interface FrameworkMajor<Module> {
 /** Express 5 and Express 4. */
 export const EXPRESS_MAJORS: ReadonlyArray<FrameworkMajor<typeof express5>> = [
   { label: 'Express 5', module: express5 },
-  { label: 'Express 4', module: express4 as unknown as typeof express5 },
+  { label: 'Express 4', module: express4 },
 ]
 
 /** Fastify 5 and Fastify 4. */
