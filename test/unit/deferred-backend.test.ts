@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { DeferredL2Backend, UNLOADABLE_STATUS } from '../../src/l2/deferred-backend.js'
-import type { L2Backend, L2Readiness, L2Subscription } from '../../src/l2/l2-backend.js'
-import type { Logger } from '../../src/logger.js'
+import { DeferredL2Backend, UNLOADABLE_STATUS } from '../../src/backends/l2/deferred-backend.js'
+import type { L2Backend, L2Readiness, L2Subscription } from '../../src/backends/l2/l2-backend.js'
+import type { Logger } from '../../src/kernel/logger.js'
 
 /** A stand-in for the loaded backend: pure bookkeeping, no I/O. */
 class FakeBackend implements L2Backend {

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { isCacheableRequest, notStoredByHeaders } from '../../src/integrations/response-cache/cacheability.js'
-import { buildResponseKey, type KeyedRequest } from '../../src/integrations/response-cache/key.js'
-import { resolveResponseCachePolicy } from '../../src/integrations/response-cache/options.js'
-import { ResponseRecorder } from '../../src/integrations/response-cache/recorder.js'
+import {
+  isCacheableRequest,
+  notStoredByHeaders,
+} from '../../src/addons/integrations/response-cache/cacheability.js'
+import { buildResponseKey, type KeyedRequest } from '../../src/addons/integrations/response-cache/key.js'
+import { resolveResponseCachePolicy } from '../../src/addons/integrations/response-cache/options.js'
+import { ResponseRecorder } from '../../src/addons/integrations/response-cache/recorder.js'
 import {
   isStoredResponse,
   storedBody,
   toStoredResponse,
-} from '../../src/integrations/response-cache/stored-response.js'
+} from '../../src/addons/integrations/response-cache/stored-response.js'
 import { configError } from '../helpers/config-error.js'
 
 const policy = resolveResponseCachePolicy({})

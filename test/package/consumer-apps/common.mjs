@@ -49,7 +49,7 @@ export async function assertCachedTwice(baseUrl) {
 export async function assertSubpathNamesMissingPeer(subpath, packageName) {
   const namesThePackage = (error) =>
     isCacheConfigurationError(error) &&
-    error.message.includes(`needs the optional package '${packageName}'`) &&
+    error.message.includes(`the optional package '${packageName}', which is not installed`) &&
     error.message.includes(`npm install ${packageName}`)
   await assert.rejects(import(subpath), namesThePackage)
   assert.throws(() => createRequire(import.meta.url)(subpath), namesThePackage)
