@@ -68,35 +68,40 @@ export class DeferredL2Backend implements L2Backend {
   }
 
   get(key: string): Promise<Uint8Array | null> {
-    return this.#call((backend) => backend.get(key))
+    return this.#loaded?.get(key) ?? this.#call((backend) => backend.get(key))
   }
 
   set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    return this.#call((backend) => backend.set(key, value, ttlMs))
+    return this.#loaded?.set(key, value, ttlMs) ?? this.#call((backend) => backend.set(key, value, ttlMs))
   }
 
   setIfNotExist(key: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
-    return this.#call((backend) => backend.setIfNotExist(key, value, ttlMs))
+    return (
+      this.#loaded?.setIfNotExist(key, value, ttlMs) ??
+      this.#call((backend) => backend.setIfNotExist(key, value, ttlMs))
+    )
   }
 
   delete(keys: readonly string[]): Promise<number> {
-    return this.#call((backend) => backend.delete(keys))
+    return this.#loaded?.delete(keys) ?? this.#call((backend) => backend.delete(keys))
   }
 
   exists(key: string): Promise<boolean> {
-    return this.#call((backend) => backend.exists(key))
+    return this.#loaded?.exists(key) ?? this.#call((backend) => backend.exists(key))
   }
 
   remainingTtlMs(key: string): Promise<number | undefined> {
-    return this.#call((backend) => backend.remainingTtlMs(key))
+    return this.#loaded?.remainingTtlMs(key) ?? this.#call((backend) => backend.remainingTtlMs(key))
   }
 
   scan(cursor: string, match: string, count: number): Promise<{ cursor: string; keys: string[] }> {
-    return this.#call((backend) => backend.scan(cursor, match, count))
+    return (
+      this.#loaded?.scan(cursor, match, count) ?? this.#call((backend) => backend.scan(cursor, match, count))
+    )
   }
 
   ping(): Promise<void> {
-    return this.#call((backend) => backend.ping())
+    return this.#loaded?.ping() ?? this.#call((backend) => backend.ping())
   }
 
   deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
@@ -132,7 +137,10 @@ export class DeferredL2Backend implements L2Backend {
     for (const listener of this.#readyListeners) listener()
   }
 
-  /** Runs a command on the loaded backend; a caller arriving mid-load waits for it (the cache bounds the wait). */
+  /**
+   * Runs a command once the backend is loaded; a caller arriving mid-load waits for it (the cache bounds
+   * the wait). The data commands call the loaded backend directly when it is there: no closure per call.
+   */
   #call<T>(command: (backend: L2Backend) => Promise<T>): Promise<T> {
     if (this.#loaded !== undefined) return command(this.#loaded)
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
