@@ -5,6 +5,12 @@
 import assert from 'node:assert/strict'
 import { CacheService, isCacheConfigurationError } from 'resilient-cache'
 
+/** Resolves once the service's L2 answers a PING (each waits for the connection, at most l2CommandTimeout). */
+async function waitForL2(service) {
+  for (let attempt = 0; attempt < 40; attempt++) if (await service.ping()) return
+  throw new Error('L2 never answered a PING')
+}
+
 const redisUrl = process.env.REDIS_URL
 const warnings = []
 const logger = {
@@ -30,6 +36,8 @@ if (expectedSerializer === 'json') {
   console.log(`default serializer: ${expectedSerializer}`)
 }
 
+// The services start without waiting for Redis; this test is about L2, so it waits for it.
+await Promise.all([waitForL2(writer), waitForL2(reader)])
 const prefix = `runtime-${process.pid}`
 const written = writer.createCache({ l2KeyPrefix: prefix })
 const read = reader.createCache({ l2KeyPrefix: prefix })

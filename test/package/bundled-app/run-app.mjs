@@ -3,6 +3,12 @@
 // run time.
 import assert from 'node:assert/strict'
 
+/** Resolves once the service's L2 answers a PING (each waits for the connection, at most l2CommandTimeout). */
+async function waitForL2(service) {
+  for (let attempt = 0; attempt < 40; attempt++) if (await service.ping()) return
+  throw new Error('L2 never answered a PING')
+}
+
 /** Set, get, getOrSet and delete through two services sharing the Redis at REDIS_URL. */
 export async function runApp(CacheService) {
   const redisUrl = process.env.REDIS_URL
@@ -10,6 +16,7 @@ export async function runApp(CacheService) {
   const logger = { debug() {}, info() {}, warn() {}, error: (_fields, message) => logged.push(message) }
   const writer = new CacheService({ l2Url: redisUrl, logger })
   const reader = new CacheService({ l2Url: redisUrl, logger })
+  await Promise.all([waitForL2(writer), waitForL2(reader)])
   const prefix = `bundled-${process.pid}`
   const written = writer.createCache({ l2KeyPrefix: prefix })
   const read = reader.createCache({ l2KeyPrefix: prefix })

@@ -12,11 +12,22 @@ export function installedVersion(name) {
     .version
 }
 
+/**
+ * Resolves once the service's L2 answers a PING. A service starts without waiting for Redis (calls made
+ * before it is reachable are served from L1), so an app that means to test L2 waits for it first.
+ */
+export async function waitForL2(service) {
+  // Each PING waits for the connection being made, at most l2CommandTimeout.
+  for (let attempt = 0; attempt < 40; attempt++) if (await service.ping()) return
+  throw new Error('L2 never answered a PING')
+}
+
 /** Writes through one service and reads the value back through a second one, from L2. */
 export async function assertL2RoundTrip(redisUrl) {
   const writer = new CacheService({ l2Url: redisUrl, logger: silentLogger })
   const reader = new CacheService({ l2Url: redisUrl, logger: silentLogger })
   try {
+    await Promise.all([waitForL2(writer), waitForL2(reader)])
     await writer.createCache({ l2KeyPrefix: 'consumer' }).set('k', { ok: true })
     const readerCache = reader.createCache({ l2KeyPrefix: 'consumer' })
     assert.deepEqual(await readerCache.get('k'), { ok: true })

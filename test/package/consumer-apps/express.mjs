@@ -6,6 +6,7 @@ import {
   assertL2RoundTrip,
   assertSubpathNamesMissingPeer,
   installedVersion,
+  waitForL2,
 } from './common.mjs'
 
 const redisUrl = process.env.REDIS_URL
@@ -15,7 +16,7 @@ await assertSubpathNamesMissingPeer('resilient-cache/prometheus', 'prom-client')
 await assertSubpathNamesMissingPeer('resilient-cache/otel', '@opentelemetry/api')
 const app = express()
 const cache = new ExpressCacheService({ config: { l2Url: redisUrl } })
-cache.initApp(app)
+await waitForL2(cache.initApp(app))
 let runs = 0
 app.get('/products', cache.responseCache({ ttl: 30 }), (req, res) => {
   runs += 1

@@ -1,11 +1,12 @@
 import Fastify from 'fastify'
 import resilientCache, { cacheHealthHandler } from 'resilient-cache/fastify'
-import { assertCachedTwice, assertL2RoundTrip, installedVersion } from './common.mjs'
+import { assertCachedTwice, assertL2RoundTrip, installedVersion, waitForL2 } from './common.mjs'
 
 const redisUrl = process.env.REDIS_URL
 await assertL2RoundTrip(redisUrl)
 const app = Fastify()
 await app.register(resilientCache, { config: { l2Url: redisUrl } })
+await waitForL2(app.cacheService)
 let runs = 0
 app.get('/products', { config: { responseCache: { ttl: 30 } } }, async (request) => {
   runs += 1

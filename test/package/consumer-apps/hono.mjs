@@ -2,11 +2,12 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { Hono } from 'hono'
 import { HonoCacheService } from 'resilient-cache/hono'
-import { assertCachedTwice, assertL2RoundTrip, installedVersion } from './common.mjs'
+import { assertCachedTwice, assertL2RoundTrip, installedVersion, waitForL2 } from './common.mjs'
 
 const redisUrl = process.env.REDIS_URL
 await assertL2RoundTrip(redisUrl)
 const cache = new HonoCacheService({ config: { l2Url: redisUrl } })
+await waitForL2(cache.service)
 const app = new Hono()
 app.use(cache.middleware())
 let runs = 0
