@@ -2,7 +2,8 @@
  * The packed package installed as users install it: `npm pack`, then fresh projects with each supported
  * major of each framework and metrics library (plus ioredis), each running a small app against a real
  * redis-server. npm refuses an install whose peer ranges conflict, so this is also the test of the
- * peer ranges. Installs share one npm cache (kept between runs) and run two at a time.
+ * peer ranges. The express projects also type-check a TypeScript use of the integration against that
+ * major's @types/express. Installs share one npm cache (kept between runs) and run two at a time.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,11 +23,37 @@ interface Consumer {
   install: string
   app: string
   expectedMajor: string
+  /** Packages for type-checking `express-types.ts` there, against that major's types. */
+  typeCheckWith?: readonly string[]
+}
+
+/** A TypeScript user's strict settings, with the libraries' declarations checked too. */
+const CONSUMER_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    types: ['node'],
+    skipLibCheck: false,
+    noEmit: true,
+  },
+  files: ['express-types.ts'],
 }
 
 const CONSUMERS: readonly Consumer[] = [
-  { install: 'express@4', app: 'express.mjs', expectedMajor: 'express 4.' },
-  { install: 'express@5', app: 'express.mjs', expectedMajor: 'express 5.' },
+  {
+    install: 'express@4',
+    app: 'express.mjs',
+    expectedMajor: 'express 4.',
+    typeCheckWith: ['@types/express@4', '@types/node@20', 'typescript@5'],
+  },
+  {
+    install: 'express@5',
+    app: 'express.mjs',
+    expectedMajor: 'express 5.',
+    typeCheckWith: ['@types/express@5', '@types/node@20', 'typescript@5'],
+  },
   { install: 'fastify@4', app: 'fastify.mjs', expectedMajor: 'fastify 4.' },
   { install: 'fastify@5', app: 'fastify.mjs', expectedMajor: 'fastify 5.' },
   { install: 'hono@4', app: 'hono.mjs', expectedMajor: 'hono 4.' },
@@ -75,6 +102,10 @@ describe('the packed package in fresh consumer projects', () => {
         JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
       )
       for (const file of ['common.mjs', consumer.app]) copyFileSync(join(apps, file), join(dir, file))
+      if (consumer.typeCheckWith !== undefined) {
+        copyFileSync(join(apps, 'express-types.ts'), join(dir, 'express-types.ts'))
+        writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG))
+      }
       const install = slot(() =>
         runCommand(
           'npm',
@@ -88,6 +119,7 @@ describe('the packed package in fresh consumer projects', () => {
             tarball,
             'ioredis',
             consumer.install,
+            ...(consumer.typeCheckWith ?? []),
           ],
           { cwd: dir, timeoutMs: INSTALL_TIMEOUT_MS },
         ),
@@ -115,6 +147,14 @@ describe('the packed package in fresh consumer projects', () => {
         })
         expect(run.code, run.output).toBe(0)
         expect(run.output).toContain(`consumer ok: ${consumer.expectedMajor}`)
+        if (consumer.typeCheckWith !== undefined) {
+          const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
+          const typeCheck = await runCommand(process.execPath, [tsc, '-p', dir], {
+            cwd: dir,
+            timeoutMs: 60_000,
+          })
+          expect(typeCheck.code, typeCheck.output).toBe(0)
+        }
       },
       INSTALL_TIMEOUT_MS * 2,
     )
