@@ -2,13 +2,13 @@ import { createRequire } from 'node:module'
 import { CacheConfigurationError } from './errors.js'
 
 /** Whether an error of `require()` or `import()` says that a module is not installed. */
-export function isModuleNotFound(error: unknown): boolean {
+function isModuleNotFound(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND'
 }
 
 /** The error for an optional peer that is not installed, naming the option that asked for it and the fix. */
-export function missingOptionalPeer(
+function missingOptionalPeer(
   packageName: string,
   field: string,
   wantedFor: string,

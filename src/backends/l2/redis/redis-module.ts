@@ -25,7 +25,8 @@ export async function importRedisModule(
   packageName: RedisPackageName,
   backendName: string,
 ): Promise<RedisModule> {
-  // Structurally checked where the classes are used (redis-client.ts), as for a passed-in client.
+  // ioredis and iovalkey have types of their own; the backend is written against the structural types
+  // of redis-client.ts, which both satisfy (as a passed-in client does).
   const imported = await importOptionalPeer(
     async () =>
       (packageName === 'ioredis'
