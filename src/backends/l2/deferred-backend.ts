@@ -44,6 +44,7 @@ export class DeferredL2Backend implements L2Backend {
       },
       (error: unknown) => {
         this.#failure = error
+        if (this.#closed) return
         logger.error(
           { backend: name, error: (error as Error)?.message ?? String(error) },
           'The L2 backend cannot start: L2 stays unavailable and the caches serve from L1',
