@@ -51,3 +51,16 @@ export function loadOptionalPeer<T>(packageName: string, field: string, wantedFo
     throw error
   }
 }
+
+/**
+ * The package as Node's `require` finds it from here, or `undefined` when it cannot (not installed, or
+ * inside a bundle whose packages are not on disk). The fast path before {@link importOptionalPeer}:
+ * synchronous, so a client can be made at construction; bundlers do not see it, the `import()` does.
+ */
+export function requireOptionalPeerIfPresent(packageName: string): unknown {
+  try {
+    return createRequire(import.meta.url)(packageName)
+  } catch {
+    return undefined
+  }
+}

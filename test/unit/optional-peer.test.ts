@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { isCacheConfigurationError } from '../../src/kernel/errors.js'
-import { importOptionalPeer, loadOptionalPeer } from '../../src/kernel/optional-peer.js'
+import {
+  importOptionalPeer,
+  loadOptionalPeer,
+  requireOptionalPeerIfPresent,
+} from '../../src/kernel/optional-peer.js'
 
 describe('loadOptionalPeer', () => {
   it('loads an installed package', () => {
@@ -46,5 +50,15 @@ describe('importOptionalPeer', () => {
     await expect(importOptionalPeer(() => Promise.reject(failure), 'x', 'l2Backend', 'x')).rejects.toBe(
       failure,
     )
+  })
+})
+
+describe('requireOptionalPeerIfPresent', () => {
+  it('returns an installed package at once', () => {
+    expect(typeof (requireOptionalPeerIfPresent('ioredis') as { Redis: unknown }).Redis).toBe('function')
+  })
+
+  it('returns undefined for a package Node cannot find, leaving the error to the import() path', () => {
+    expect(requireOptionalPeerIfPresent('resilient-cache-no-such-client')).toBeUndefined()
   })
 })

@@ -14,7 +14,12 @@ import type {
 import { clusterClientOptions, sentinelClientOptions, standaloneClientOptions } from './client-options.js'
 import { ClusterTopology } from './cluster/cluster-topology.js'
 import { isRedisLikeClient, isRedisLikeCluster, type RedisLikeClient } from './redis-client.js'
-import { importRedisModule, type RedisModule, type RedisPackageName } from './redis-module.js'
+import {
+  importRedisModule,
+  type RedisModule,
+  type RedisPackageName,
+  requireRedisModule,
+} from './redis-module.js'
 import { reviveWhenEnded } from './revive-ended-client.js'
 import { closeClient, type RedisTopology, type RedisTopologyContext, StandaloneTopology } from './topology.js'
 
@@ -243,11 +248,14 @@ function createRedisBackend(name: string, packageName: RedisPackageName): L2Back
       }
       return new RedisBackend(name, config.l2Client, topologyOf(config.l2Client), false, logger)
     }
-    const loading = importRedisModule(packageName, name).then((module) => {
+    const create = (module: RedisModule): L2Backend => {
       const client = createClient(module, config)
       return new RedisBackend(name, client, topologyOf(client), true, logger)
-    })
-    return new DeferredL2Backend(name, loading, logger)
+    }
+    const installed = requireRedisModule(packageName)
+    if (installed !== undefined) return create(installed)
+    // Not found on disk by `require`: bundled with the app (the bundler followed the import()), or missing.
+    return new DeferredL2Backend(name, importRedisModule(packageName, name).then(create), logger)
   }
 }
 

@@ -1,4 +1,4 @@
-import { importOptionalPeer } from '../../../kernel/optional-peer.js'
+import { importOptionalPeer, requireOptionalPeerIfPresent } from '../../../kernel/optional-peer.js'
 import type { RedisLikeClientClass, RedisLikeClusterClass } from './redis-client.js'
 
 /** What the backends use of the ioredis / iovalkey module: its client class and its Cluster class. */
@@ -14,6 +14,16 @@ interface ImportedRedisModule {
   default?: Partial<RedisModule> & RedisLikeClientClass
   Redis?: RedisLikeClientClass
   Cluster?: RedisLikeClusterClass
+}
+
+/**
+ * ioredis or iovalkey, at once when Node's `require` finds it (an ordinary install: the client can be
+ * created at construction, with no wait before the first command), else `undefined`: then use
+ * {@link importRedisModule}.
+ */
+export function requireRedisModule(packageName: RedisPackageName): RedisModule | undefined {
+  const required = requireOptionalPeerIfPresent(packageName) as ImportedRedisModule | undefined
+  return required === undefined ? undefined : redisModuleOf(required, packageName)
 }
 
 /**
@@ -36,9 +46,13 @@ export async function importRedisModule(
     'l2Backend',
     `The '${backendName}' L2 backend`,
   )
+  return redisModuleOf(imported, packageName)
+}
+
+function redisModuleOf(loaded: ImportedRedisModule, packageName: RedisPackageName): RedisModule {
   // As an ES module namespace (Node, Bun) the classes are named exports; through some bundlers' CommonJS
   // interop only `default` (the module.exports: the Redis class, with Cluster on it) is there.
-  const Redis = imported.Redis ?? imported.default?.Redis ?? imported.default
+  const Redis = loaded.Redis ?? loaded.default?.Redis ?? loaded.default
   if (Redis === undefined) throw new TypeError(`'${packageName}' exports no Redis client class`)
-  return { Redis, Cluster: imported.Cluster ?? imported.default?.Cluster }
+  return { Redis, Cluster: loaded.Cluster ?? loaded.default?.Cluster }
 }
