@@ -2,6 +2,10 @@ import { type InspectOptions, inspect } from 'node:util'
 import { getL1Backend } from '../backends/l1/registry.js'
 import { getL2Backend } from '../backends/l2/registry.js'
 import { resolveSerializer } from '../backends/serializers/registry.js'
+import {
+  defaultSerializerName,
+  warnOfRuntimeDefaultSerializer,
+} from '../backends/serializers/runtime-support.js'
 import { CacheConfigurationError } from '../kernel/errors.js'
 import { consoleLogger } from '../kernel/logger.js'
 import { parseDurationMs } from './durations.js'
@@ -90,7 +94,12 @@ export class CacheFactoryConfig {
     const labels = envLabels.get(options) ?? {}
     const label = (name: ServiceOptionName): string => labels[name] ?? name
 
-    const merged: CacheFactoryConfigOptions = { ...SERVICE_DEFAULTS, l2Tls: false, logger: consoleLogger }
+    const merged: CacheFactoryConfigOptions = {
+      ...SERVICE_DEFAULTS,
+      serializer: defaultSerializerName(),
+      l2Tls: false,
+      logger: consoleLogger,
+    }
     for (const [name, value] of Object.entries(given)) {
       // An option set to undefined means "the default", as in a spread of optional settings.
       if (value !== undefined) (merged as Record<string, unknown>)[name] = value
@@ -182,6 +191,7 @@ export class CacheFactoryConfig {
       logger: requireLogger(merged.logger, label('logger')),
     })
     this.options = redactedWhenShown(merged)
+    if (given.serializer === undefined) warnOfRuntimeDefaultSerializer(this.resolved.logger)
   }
 
   /** The given and resolved options with secrets `[redacted]`: what `JSON.stringify(config)` writes. */

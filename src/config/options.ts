@@ -85,7 +85,10 @@ export interface CacheFactoryConfigOptions {
   l2CommandTimeout?: Duration
   /** Default L1 backend of the caches. @default 'ttl' */
   l1Backend?: L1BackendName
-  /** Default serializer of the caches: a registered name or a serializer object. @default 'v8' */
+  /**
+   * Default serializer of the caches: a registered name or a serializer object.
+   * @default 'v8' on Node.js; 'json' on runtimes that cannot decode `v8` (Bun), with a warning
+   */
   serializer?: string | Serializer
   /** Whether L2 calls go through a circuit breaker. @default true */
   circuitBreakerEnabled?: boolean
