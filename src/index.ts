@@ -30,6 +30,10 @@ export type { CacheStats } from './cache/cache-stats.js'
 export type { ClearResult, GetOrSetManyOptions, ListKeysOptions, SetOptions } from './cache/method-types.js'
 export { ResilientTwoLevelCache } from './cache/resilient-two-level-cache.js'
 export * from './config/index.js'
+export type {
+  InvalidationHealthStats,
+  InvalidationOperation,
+} from './invalidation/invalidation-health.js'
 export { MAX_BATCH_KEYS } from './kernel/batch-keys.js'
 export type { Clock } from './kernel/clock.js'
 export {

@@ -1,5 +1,5 @@
+import { assertCallOptions, BATCH_WRITE_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
-import { describeValue, suggestOption } from '../config/validate.js'
 import type { ReadTicket } from '../invalidation/inflight-reads.js'
 import { assertBatchSize, assertValidKeys } from '../kernel/batch-keys.js'
 import { DELETE, SET } from '../kernel/watched-emitter.js'
@@ -63,7 +63,7 @@ export class BatchOperations<V> {
       return entry[0] as unknown
     })
     this.#count('setMany', keys, (index) => `entries[${index}][0]`)
-    assertBatchOptions(options, 'setMany')
+    assertCallOptions(options, BATCH_WRITE_OPTION_NAMES, 'setMany')
     const tags = this.#core.tagsOf(options?.tags, 'setMany')
     await this.write(this.#lifetimes(list, options?.ttl), tags)
   }
@@ -78,7 +78,7 @@ export class BatchOperations<V> {
     if (typeof loadMissing !== 'function') {
       throw new TypeError(`getOrSetMany: loadMissing must be a function, got ${typeof loadMissing}`)
     }
-    assertBatchOptions(options, 'getOrSetMany')
+    assertCallOptions(options, BATCH_WRITE_OPTION_NAMES, 'getOrSetMany')
     const tags = this.#core.tagsOf(options?.tags, 'getOrSetMany')
     const lifetimes = (entries: ReadonlyArray<readonly [string, V]>) => this.#lifetimes(entries, options?.ttl)
     return this.#loadMany.run(keys, loadMissing, (entries) => this.write(lifetimes(entries), tags))
@@ -209,29 +209,5 @@ export class BatchOperations<V> {
     } finally {
       for (const ticket of tickets) core.inflight.end(ticket)
     }
-  }
-}
-
-/** Option names of `setMany` and `getOrSetMany`. */
-const BATCH_OPTION_NAMES: readonly string[] = ['ttl', 'tags']
-
-/**
- * The options of a batch write: an object (or `undefined`) with known keys only, so that a misspelt
- * `{ tag: [...] }` fails instead of writing untagged entries.
- * @throws TypeError naming the call, the unknown key and the closest known one.
- */
-function assertBatchOptions(options: unknown, call: string): void {
-  if (options === undefined) return
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${call}: options must be an object, got ${describeValue(options)}`)
-  }
-  for (const key of Object.keys(options)) {
-    if (BATCH_OPTION_NAMES.includes(key)) continue
-    const suggestion = suggestOption(key, BATCH_OPTION_NAMES)
-    throw new TypeError(
-      suggestion === undefined
-        ? `${call}: unknown option '${key}'; known options: ${BATCH_OPTION_NAMES.join(', ')}`
-        : `${call}: unknown option '${key}'; did you mean '${suggestion}'?`,
-    )
   }
 }

@@ -10,6 +10,7 @@ import type { StaleCopy } from '../loading/load-flow.js'
 import type { CacheNotifier } from './cache-notifier.js'
 import { decodedToL1, fromL1, NOT_IN_L1, toL1 } from './l1-values.js'
 import type { L2Layer } from './l2-layer.js'
+import { supportsTags } from './tag-keys.js'
 
 /** What a cache's data path is built from. */
 export interface DataPathParts {
@@ -140,7 +141,7 @@ export class DataPath<V> {
 
   /** Throws when this cache's L2 backend cannot keep tags. */
   assertTagsUsable(call: string): void {
-    if (this.l2 !== undefined && !this.l2.supportsTags) {
+    if (this.l2 !== undefined && !supportsTags(this.l2.guard.backend)) {
       throw new CacheConfigurationError(
         'tags',
         `${call}: the L2 backend '${this.l2.guard.backend.name}' cannot keep tags (it has no touchMany / replaceExisting)`,

@@ -1,34 +1,24 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
 import { EntryDecodeError } from '../backends/l2/entry-format.js'
 import type { L2Backend, L2Write } from '../backends/l2/l2-backend.js'
+import { serverRefusalCode } from '../backends/l2/server-refusal.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from '../invalidation/invalidation-publisher.js'
+import { attemptPublish } from '../invalidation/publish-attempt.js'
 import type { Clock } from '../kernel/clock.js'
 import { CacheError } from '../kernel/errors.js'
 import type { Logger } from '../kernel/logger.js'
-import { tagKeyOf } from '../kernel/tags.js'
 import type { StaleCopy } from '../loading/load-flow.js'
 import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
 import { RepairJournal } from '../resilience/repair-journal.js'
 import { type RepairOutcome, replayRepairs } from '../resilience/repair-replay.js'
 import { fetchEntries } from './fetch-entries.js'
 import { collectL2Keys, throwingExecutor, unlinkPrefix } from './prefix-keys.js'
-import { isInvalidatedByTags, readTagTimes, supportsTags, type TagCapableBackend } from './tag-keys.js'
+import { isInvalidatedByTags, markTags, readTagTimes, touchTags } from './tag-keys.js'
 
-/**
- * How much longer than the entry a tag key is made to live: the tag key is touched just before the
- * entry is written, so without a margin it could expire a few ms before the entry.
- */
-const TAG_KEY_MARGIN_MS = 60_000
-
-/** One entry of {@link L2Layer.writeMany}. */
-export interface EncodedWrite {
-  readonly key: string
-  readonly encoded: Buffer
-  /** How long L2 keeps it, ms. */
-  readonly l2TtlMs: number
-}
+/** One entry of {@link L2Layer.writeMany}: `l2TtlMs` is how long L2 keeps it. */
+export type EncodedWrite = { readonly key: string; readonly encoded: Buffer; readonly l2TtlMs: number }
 
 /** What a cache's L2 layer is built from. */
 export interface L2LayerParts {
@@ -54,7 +44,14 @@ export interface L2LayerParts {
  */
 export class L2Layer {
   readonly guard: L2Guard
-  readonly counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
+  readonly counters = {
+    hits: 0,
+    misses: 0,
+    errors: 0,
+    timeouts: 0,
+    corruptEntries: 0,
+    unsupportedEntries: 0,
+  }
   readonly journal: RepairJournal
   readonly publisher: InvalidationPublisher | undefined
   readonly #parts: L2LayerParts
@@ -76,10 +73,21 @@ export class L2Layer {
     const guard = parts.guard
     const bus = parts.bus
     if (bus !== undefined) {
+      // Announcements run beside the breaker: a bus this user may not use must not stop L2 for data.
       this.publisher = new InvalidationPublisher(
-        async (keys, tags) =>
-          (await announceOnBus(bus, parts.name, guard.run.bind(guard), keys, this.#caller, tags)) !==
-          L2_FAILED,
+        (keys, tags) =>
+          attemptPublish(
+            async () =>
+              (await announceOnBus(
+                bus,
+                parts.name,
+                guard.runBeside.bind(guard),
+                keys,
+                this.#caller,
+                tags,
+              )) !== L2_FAILED,
+            bus.health,
+          ),
         (keys, tags) => this.#journalUnannounced(keys, tags),
       )
     }
@@ -93,11 +101,6 @@ export class L2Layer {
   /** Journal replays completed after outages. */
   get repairs(): number {
     return this.#repairs
-  }
-
-  /** Whether the backend can keep tag keys (`tags` and `deleteByTag` need it). */
-  get supportsTags(): boolean {
-    return supportsTags(this.guard.backend)
   }
 
   /** The L2 bytes of a value that expires at `expiresAtMs`; throws for a value the serializer refuses. */
@@ -198,21 +201,19 @@ export class L2Layer {
 
   /**
    * Writes an encoded entry kept `l2TtlMs`; journals the key when L2 fails. Resolves whether it landed.
-   * With `tags`, their tag keys are made to outlive the entry first (see {@link tagKeyOf}).
+   * With `tags`, their tag keys are made to outlive the entry first (see `tagKeyOf`).
    */
   async write(key: string, encoded: Buffer, l2TtlMs: number, tags?: readonly string[]): Promise<boolean> {
     const fullKey = this.#parts.keyPrefix + key
-    const written =
+    const keyPrefix = this.#parts.keyPrefix
+    const command =
       tags === undefined
-        ? await this.guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#caller)
-        : await this.guard.run(
-            'set',
-            async (l2) => {
-              await this.#touchTags(l2, tags, l2TtlMs)
-              await l2.set(fullKey, encoded, l2TtlMs)
-            },
-            this.#caller,
-          )
+        ? (l2: L2Backend) => l2.set(fullKey, encoded, l2TtlMs)
+        : async (l2: L2Backend) => {
+            await touchTags(l2, keyPrefix, tags, l2TtlMs)
+            await l2.set(fullKey, encoded, l2TtlMs)
+          }
+    const written = await this.guard.run('set', command, this.#caller)
     return this.#landed(key, fullKey, written !== L2_FAILED)
   }
 
@@ -231,7 +232,7 @@ export class L2Layer {
       'setMany',
       async (l2) => {
         if (tags !== undefined) {
-          await this.#touchTags(l2, tags, Math.max(...writes.map((write) => write.l2TtlMs)))
+          await touchTags(l2, this.#parts.keyPrefix, tags, Math.max(...writes.map((write) => write.l2TtlMs)))
         }
         if (l2.setMany !== undefined) await l2.setMany(l2Writes)
         else await Promise.all(l2Writes.map((write) => l2.set(write.key, write.value, write.ttlMs)))
@@ -261,11 +262,10 @@ export class L2Layer {
    * journaled when L2 fails. Resolves whether it reached L2.
    */
   async invalidateTags(tags: readonly string[]): Promise<boolean> {
-    const tagKeys = tags.map((tag) => tagKeyOf(this.#parts.keyPrefix, tag))
-    const now = String(this.#parts.clock.now())
+    const { keyPrefix, clock } = this.#parts
     const done = await this.guard.run(
       'deleteByTag',
-      (l2) => (l2 as TagCapableBackend).replaceExisting(tagKeys, now),
+      (l2) => markTags(l2, keyPrefix, tags, clock.now()),
       this.#caller,
     )
     if (done === L2_FAILED) {
@@ -354,10 +354,8 @@ export class L2Layer {
       unlinkPrefix: (run) => unlinkPrefix(run, this.#parts.keyPrefix),
       announce: (run, keys, tags) => this.#announce(run, keys, tags),
       invalidateTags: (run, tags) => {
-        const tagKeys = tags.map((tag) => tagKeyOf(this.#parts.keyPrefix, tag))
-        const now = String(this.#parts.clock.now())
         this.tagInvalidations++
-        return run('repair', (l2) => (l2 as TagCapableBackend).replaceExisting(tagKeys, now))
+        return run('repair', (l2) => markTags(l2, this.#parts.keyPrefix, tags, this.#parts.clock.now()))
       },
     })
     this.#repairs++
@@ -381,11 +379,21 @@ export class L2Layer {
     return true
   }
 
-  /** Announces changed keys (and invalidated tags) through a repair's executor; nothing without a bus. */
+  /**
+   * Announces changed keys (and invalidated tags) through a repair's executor; nothing without a bus.
+   * A refusal (a user without channel rights) does not fail the repair, which would keep L2 unused for
+   * data: the step is done, and the next message names the whole cache.
+   */
   async #announce(run: L2Executor, keys: readonly string[] | null, tags?: readonly string[]): Promise<void> {
     const bus = this.#parts.bus
     if (bus === undefined) return
-    await announceOnBus(bus, this.#parts.name, run as L2Runner<void>, keys, this.#caller, tags)
+    try {
+      await announceOnBus(bus, this.#parts.name, run as L2Runner<void>, keys, this.#caller, tags)
+    } catch (error) {
+      if (serverRefusalCode(error) === undefined) throw error
+      bus.health.failed('publish', error)
+      this.publisher?.owesWholeCache()
+    }
   }
 
   /** A bus message that could not be sent: its keys and tags are repaired (and announced) when L2 is back. */
@@ -393,12 +401,6 @@ export class L2Layer {
     if (keys === null) this.journal.recordClear()
     else for (const key of keys) this.journal.recordKey(this.#parts.keyPrefix + key)
     if (tags.length > 0) this.journal.recordTags(tags)
-  }
-
-  /** Makes the tag keys of `tags` outlive an entry kept `l2TtlMs` (inside a guarded call). */
-  #touchTags(l2: L2Backend, tags: readonly string[], l2TtlMs: number): Promise<void> {
-    const tagKeys = tags.map((tag) => tagKeyOf(this.#parts.keyPrefix, tag))
-    return (l2 as TagCapableBackend).touchMany(tagKeys, l2TtlMs + TAG_KEY_MARGIN_MS)
   }
 
   /**
@@ -413,9 +415,26 @@ export class L2Layer {
     return times !== L2_FAILED && !isInvalidatedByTags(entry, times)
   }
 
-  /** A corrupt or foreign entry is a miss: counted, logged and removed, never a breaker failure. */
+  /**
+   * An undecodable entry is a miss, never a breaker failure. A corrupt or foreign one is counted,
+   * logged and removed; one that is intact but unreadable here (a newer release wrote it) is left for
+   * the instances that can read it, and logged at warn once per cache: in a rolling upgrade it is
+   * every read.
+   */
   #discardUndecodable(fullKey: string, error: unknown): void {
     this.counters.misses++
+    if (error instanceof EntryDecodeError && !error.corrupt) {
+      this.counters.unsupportedEntries++
+      const logger = this.#parts.logger
+      const log = this.counters.unsupportedEntries === 1 ? logger.warn : logger.debug
+      log.call(
+        logger,
+        { cache: this.#parts.name, reason: error.reason, error: error.message },
+        'L2 entry this process cannot read treated as a miss and left in place',
+      )
+      this.#parts.onError('get', 'decode', error)
+      return
+    }
     this.counters.corruptEntries++
     const reason = error instanceof EntryDecodeError ? error.reason : 'payload'
     this.#parts.logger.warn(

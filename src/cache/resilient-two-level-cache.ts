@@ -1,4 +1,5 @@
 import type { L1Backend } from '../backends/l1/l1-backend.js'
+import { assertCallOptions, LIST_KEYS_OPTION_NAMES, SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
 import type { InvalidationReceiver } from '../invalidation/invalidation-bus.js'
@@ -135,6 +136,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'set')
     const path = this.#path
     const tags = path.tagsOf(options?.tags, 'set')
     await path.writeThrough(key, value, path.entryTtlMs(ttlMsOf(options)), 0, tags)
@@ -230,6 +232,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'setIfNotExist')
     if (options?.tags !== undefined) throw new TypeError('setIfNotExist: tags are not supported; use set')
     const path = this.#path
     const ttlMs = path.entryTtlMs(ttlMsOf(options))
@@ -305,6 +308,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
     this.#assertOpen()
+    assertCallOptions(options, LIST_KEYS_OPTION_NAMES, 'listKeys')
     return listKeysOf(this.#l1, this.#l2, prefix, options)
   }
 

@@ -10,6 +10,24 @@ export function supportsTags(backend: L2Backend): backend is TagCapableBackend {
   return typeof backend.touchMany === 'function' && typeof backend.replaceExisting === 'function'
 }
 
+/**
+ * How much longer than the entry a tag key is made to live: the tag key is touched just before the
+ * entry is written, so without a margin it could expire a few ms before the entry.
+ */
+const TAG_KEY_MARGIN_MS = 60_000
+
+/** Makes the tag keys of `tags` outlive an entry kept `l2TtlMs` (inside a guarded call). */
+export function touchTags(l2: L2Backend, keyPrefix: string, tags: readonly string[], l2TtlMs: number) {
+  const tagKeys = tags.map((tag) => tagKeyOf(keyPrefix, tag))
+  return (l2 as TagCapableBackend).touchMany(tagKeys, l2TtlMs + TAG_KEY_MARGIN_MS)
+}
+
+/** Records a `deleteByTag` of `tags` at `atMs` in the tag keys that exist (inside a guarded call). */
+export function markTags(l2: L2Backend, keyPrefix: string, tags: readonly string[], atMs: number) {
+  const tagKeys = tags.map((tag) => tagKeyOf(keyPrefix, tag))
+  return (l2 as TagCapableBackend).replaceExisting(tagKeys, String(atMs))
+}
+
 /** The stored bytes of many keys: `getMany` when the backend has it, else a `get` per key, concurrently. */
 export function getManyOf(l2: L2Backend, keys: readonly string[]): Promise<Array<Uint8Array | null>> {
   if (l2.getMany !== undefined) return l2.getMany(keys)

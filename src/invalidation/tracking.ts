@@ -1,6 +1,7 @@
 import type { L2Backend, L2Subscription } from '../backends/l2/l2-backend.js'
 import { tagKeyOf } from '../kernel/tags.js'
 import type { InvalidationReceiver } from './invalidation-bus.js'
+import type { InvalidationHealth } from './invalidation-health.js'
 
 /** Whether a backend can do server-assisted tracking. */
 export function supportsTracking(
@@ -14,11 +15,13 @@ export function supportsTracking(
  * client, this service's own writes excepted, and drops those keys from the cache's L1. Changes of the
  * cache's tag keys (a `deleteByTag` elsewhere, or a tagged write extending one) drop the L1 entries
  * carrying the tag: tracking cannot tell an invalidation from an extension, so it may drop more.
+ * Failures to set it up go to `health`, never to the breaker.
  */
 export function trackCache(
   backend: L2Backend & Required<Pick<L2Backend, 'track'>>,
   receiver: InvalidationReceiver,
   keyPrefix: string,
+  health: InvalidationHealth,
 ): L2Subscription {
   const keys = backend.track(keyPrefix, {
     invalidated: (fullKeys) =>
@@ -26,6 +29,8 @@ export function trackCache(
         fullKeys === null ? null : fullKeys.map((fullKey) => fullKey.slice(keyPrefix.length)),
       ),
     resubscribed: () => receiver.resync('subscriber'),
+    failed: (error) => health.failed('tracking', error),
+    established: () => health.succeeded('tracking'),
   })
   const tagPrefix = tagKeyOf(keyPrefix, '')
   const tags = backend.track(tagPrefix, {
@@ -33,7 +38,7 @@ export function trackCache(
       if (tagKeys === null) receiver.applyInvalidation(null)
       else receiver.applyTagInvalidation(tagKeys.map((tagKey) => tagKey.slice(tagPrefix.length)))
     },
-    // The key subscription resyncs L1 already.
+    // The key subscription resyncs L1 and reports the tracking's health already.
     resubscribed: () => {},
   })
   return { close: async () => void (await Promise.all([keys.close(), tags.close()])) }

@@ -1,3 +1,4 @@
+import { assertCallOptions, GET_OR_SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { Duration } from '../config/options.js'
 import { describeValue } from '../config/validate.js'
@@ -46,7 +47,7 @@ export interface ResolvedGetOrSetOptions {
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5000
 
-/** Validates `options`, naming the option at fault in a `TypeError`. */
+/** Validates `options`, naming the option at fault (or the unknown one) in a `TypeError`. */
 export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   call: string,
@@ -60,9 +61,7 @@ export function resolveGetOrSetOptions(
       tags: undefined,
     }
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${call}: options must be an object, got ${describeValue(options)}`)
-  }
+  assertCallOptions(options, GET_OR_SET_OPTION_NAMES, call)
   const lock = options.lock ?? 'local'
   if (lock !== 'local' && lock !== 'distributed') {
     throw new TypeError(`${call}: lock must be 'local' or 'distributed', got ${describeValue(lock)}`)

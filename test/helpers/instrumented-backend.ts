@@ -22,6 +22,8 @@ export interface L2CommandLog {
   beforeGet: (() => Promise<void>) | undefined
   /** Makes PUBLISH fail (as if that one command met a dead connection). */
   failPublish: boolean
+  /** How many backends the service asked the factory for (each opens a connection). */
+  backendsCreated: number
 }
 
 let registered = 0
@@ -43,10 +45,12 @@ export function registerInstrumentedBackend(options: { batches?: boolean } = {})
     onStart: undefined,
     beforeGet: undefined,
     failPublish: false,
+    backendsCreated: 0,
   }
-  registerL2Backend(name, (backendOptions: L2BackendOptions) =>
-    instrument(redisL2Backend(backendOptions), log, options.batches ?? true),
-  )
+  registerL2Backend(name, (backendOptions: L2BackendOptions) => {
+    log.backendsCreated++
+    return instrument(redisL2Backend(backendOptions), log, options.batches ?? true)
+  })
   return { name, log }
 }
 

@@ -9,9 +9,4 @@ export interface Serializer {
   encode(value: unknown): Uint8Array
   /** Decodes bytes written by `encode`; throws on bytes it cannot read. */
   decode(bytes: Uint8Array): unknown
-  /**
-   * Optional: decodes what `encode` wrote, found in `bytes` from `start` to the end. The entry codec
-   * uses it, when present, instead of `decode(bytes.subarray(start))`, which costs a view per entry.
-   */
-  decodeFrom?(bytes: Buffer, start: number): unknown
 }
