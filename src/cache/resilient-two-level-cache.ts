@@ -146,7 +146,7 @@ export class ResilientTwoLevelCache<V = unknown>
    * The values of `keys` in their order (`undefined` for a miss; keys may repeat): L1, then one L2
    * read for the L1 misses (`MGET`, per hash slot in a cluster), bounded by `l2CommandTimeout`.
    */
-  getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
     this.#assertOpen()
     return this.#batches.getMany(keys)
   }
@@ -155,13 +155,13 @@ export class ResilientTwoLevelCache<V = unknown>
    * Stores entries (options as `set`): all encoded first, so one bad value rejects the call before
    * anything is written; then L1, then one pipeline of `SET PX`; announced in one bus message.
    */
-  setMany(entries: Iterable<readonly [string, V]>, options?: SetOptions): Promise<void> {
+  async setMany(entries: Iterable<readonly [string, V]>, options?: SetOptions): Promise<void> {
     this.#assertOpen()
     return this.#batches.setMany(entries, options)
   }
 
   /** Removes keys from L2 then L1; resolves how many existed (in L2, or in L1 when L2 cannot tell). */
-  deleteMany(keys: readonly string[]): Promise<number> {
+  async deleteMany(keys: readonly string[]): Promise<number> {
     this.#assertOpen()
     return this.#batches.deleteMany(keys)
   }
@@ -170,7 +170,7 @@ export class ResilientTwoLevelCache<V = unknown>
    * The values of `keys`; those neither L1 nor L2 holds are loaded by ONE `loadMissing` call and stored
    * (a key it does not return stays a miss, `undefined`). Overlapping calls never load a key twice here.
    */
-  getOrSetMany(
+  async getOrSetMany(
     keys: readonly string[],
     loadMissing: LoadMissing<V>,
     options?: GetOrSetManyOptions,

@@ -250,6 +250,23 @@ describe('getOrSetMany', () => {
   })
 })
 
+describe('a closed cache', () => {
+  it('rejects every batch call and deleteByTag with E_CLOSED', async () => {
+    const service = openService({ l2Url: redis.server.url })
+    const cache = service.createCache({ l2KeyPrefix: 'closed' })
+    await service.close()
+    for (const call of [
+      () => cache.getMany(['a']),
+      () => cache.setMany([['a', 1]]),
+      () => cache.deleteMany(['a']),
+      () => cache.getOrSetMany(['a'], () => [1]),
+      () => cache.deleteByTag('t'),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'E_CLOSED' })
+    }
+  })
+})
+
 describe('entries written by an older release', () => {
   it('reads an untagged entry that is byte for byte what the first format version wrote', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache({ l2KeyPrefix: 'old' })
