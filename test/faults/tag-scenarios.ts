@@ -22,7 +22,7 @@ const OTHERS = 50
  * Facts: `journaled` (A's journal held the deleteByTag during the outage), `recovered`,
  * `staleDuringOutage` (B's and C's L1 answers while nobody could tell them), `taggedServedAfter`
  * (covered keys any instance served in the final sweep: must be 0), `othersServedAfter` (keys with
- * another tag still served from L2: all of them). `staleReads` counts B's and C's reads started after
+ * another tag that a fresh instance still reads from L2: all of them). `staleReads` counts B's and C's reads started after
  * they dropped what they may have missed, and A's after its deleteByTag resolved.
  */
 export async function deleteByTagDuringOutage(options: ScenarioOptions = {}): Promise<ScenarioReport> {
@@ -113,12 +113,17 @@ export async function deleteByTagDuringOutage(options: ScenarioOptions = {}): Pr
     await load.stop()
 
     let taggedServedAfter = 0
-    let othersServedAfter = 0
     for (const cache of [a, b, c]) {
-      const values = await cache.getMany([...tagged, ...others])
-      taggedServedAfter += values.slice(0, TAGGED).filter((value) => value !== undefined).length
-      othersServedAfter += values.slice(TAGGED).filter((value) => value !== undefined).length
+      const values = await cache.getMany(tagged)
+      taggedServedAfter += values.filter((value) => value !== undefined).length
     }
+    // The other tag's entries, read from L2 by a fresh instance with time to spare (a busy machine can
+    // time the three instances' reads out, which would be misses for another reason).
+    const fresh = new CacheService({ ...config, l2CommandTimeout: '5s' })
+    const othersServedAfter = (
+      await fresh.createCache<VersionedValue>({ l2KeyPrefix: 'shop' }).getMany(others)
+    ).filter((value) => value !== undefined).length
+    await fresh.close()
     return {
       scenario: 'deleteByTag while Redis hung (SIGSTOP), three instances',
       get: recorder.latency('fault', 'get'),
