@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { systemClock } from '../clock.js'
+import { approximateSize } from './approximate-size.js'
 import type { L1Backend, L1BackendOptions } from './l1-backend.js'
 
 /**
@@ -9,12 +10,14 @@ import type { L1Backend, L1BackendOptions } from './l1-backend.js'
 class LruCacheBackend implements L1Backend {
   readonly name: string
   readonly maxSize: number
+  readonly maxBytes: number | undefined
   readonly #entries: LRUCache<string, object>
   readonly #expires: boolean
 
   constructor(name: string, options: L1BackendOptions, expires: boolean) {
     this.name = name
     this.maxSize = options.maxSize
+    this.maxBytes = options.maxBytes
     this.#expires = expires
     // With the real clock, lru-cache reads the time at most once per millisecond (its default
     // ttlResolution), which keeps a clock call off the L1 hit path; an injected clock (tests) is
@@ -22,6 +25,13 @@ class LruCacheBackend implements L1Backend {
     const injectedClock = options.clock !== undefined && options.clock !== systemClock
     this.#entries = new LRUCache<string, object>({
       max: options.maxSize,
+      // The size is computed once per set, never on a hit: the hit path stays as fast as before.
+      ...(options.maxBytes === undefined
+        ? {}
+        : {
+            maxSize: options.maxBytes,
+            sizeCalculation: (value: object) => Math.max(1, approximateSize(value)),
+          }),
       ...(expires ? { ttl: options.ttlMs, ttlResolution: injectedClock ? 0 : 1 } : {}),
       ...(expires && injectedClock ? { perf: options.clock } : {}),
     })
@@ -29,6 +39,10 @@ class LruCacheBackend implements L1Backend {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  get bytes(): number | undefined {
+    return this.maxBytes === undefined ? undefined : this.#entries.calculatedSize
   }
 
   get(key: string): unknown {
