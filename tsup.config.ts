@@ -26,6 +26,7 @@ export default defineConfig({
     'express',
     'fastify',
     'fastify-plugin',
+    'http-cache-semantics',
     'hono',
     // The metrics libraries are optional peers of the otel and prometheus subpaths only.
     '@opentelemetry/api',
