@@ -101,6 +101,11 @@ export function describeIntegration(framework: string, { start, boot }: Framewor
       )
     })
 
+    it('fails to boot with CacheConfigurationError naming a bad CACHE_HTTP_PREFIX', async () => {
+      const error = await bootError(boot, { env: { CACHE_HTTP_PREFIX: 'shop::a' } })
+      expect(isCacheConfigurationError(error) && error.field).toBe('CACHE_HTTP_PREFIX')
+    })
+
     it('closes the service it created when the app closes', async () => {
       const booted = await boot({ config: { l2Url: redis.server.url, logger: silentLogger } })
       await booted.close()
