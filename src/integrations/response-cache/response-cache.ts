@@ -4,7 +4,7 @@ import { type BypassReason, bypassReason } from './cacheability.js'
 import { isNotModified, notModifiedHeaders } from './conditional.js'
 import type { HeaderEntries } from './headers.js'
 import { buildResponseKey, encodeHost, type KeyedRequest, keyHost, targetPath } from './key.js'
-import type { ResponseCachePolicy } from './options.js'
+import { type ResponseCachePolicy, resolveResponseCachePolicy } from './options.js'
 import { ResponseRecorder } from './recorder.js'
 import { ResponseCacheCounters, type ResponseCacheStats } from './response-cache-stats.js'
 import { isStoredResponse, type StoredResponse, storedBody, toStoredResponse } from './stored-response.js'
@@ -40,6 +40,9 @@ export interface PurgeOptions {
 // Most entries and bytes the L1 of the default store holds: a flood of distinct URLs evicts old
 // pages instead of growing the heap.
 const DEFAULT_STORE_L1 = { l1MaxSize: 10_000, l1MaxBytes: 64 * 1024 * 1024 }
+
+// Only its store and ttl matter: the default store, and version tokens that outlive default entries.
+const DEFAULT_POLICY_FOR_PURGE = resolveResponseCachePolicy({})
 
 /**
  * The framework-neutral part of response caching: looks requests up, lets concurrent misses of one
@@ -186,6 +189,9 @@ export class ResponseCache {
       throw new TypeError(`purge: options.host must be a non-empty string, got ${JSON.stringify(host)}`)
     }
     const versionKey = host === undefined ? pathVersionKey(path) : hostVersionKey(encodeHost(host), path)
+    // The default store too when no route here uses it: a process that only purges (an admin task)
+    // must still reach the pages its web processes cached.
+    this.storeFor(DEFAULT_POLICY_FOR_PURGE)
     await Promise.all([...this.#stores].map(([store, ttlMs]) => bumpVersion(store, versionKey, ttlMs)))
     this.#counters.purges++
   }
