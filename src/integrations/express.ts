@@ -126,8 +126,9 @@ export class ExpressCacheService {
       if (policy.cacheHeader !== undefined) {
         res.setHeader(policy.cacheHeader, admission.kind === 'miss' ? 'MISS' : 'BYPASS')
       }
-      if (admission.kind === 'miss' && admission.recorder !== undefined)
+      if (admission.kind === 'miss' && admission.recorder !== undefined) {
         recordResponse(res, admission.recorder)
+      }
       next()
     }
   }

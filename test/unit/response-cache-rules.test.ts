@@ -124,6 +124,10 @@ describe('which responses are stored', () => {
     const byOrigin = resolveResponseCachePolicy({ headers: ['origin'] })
     expect(notStoredByHeaders(200, [['vary', 'Origin']], byOrigin)).toBeUndefined()
     expect(verdict(200, [['content-type', 'text/event-stream']])).toBe('event-stream')
+    // Host is part of the key unless shared across hosts.
+    expect(verdict(200, [['vary', 'Host']])).toBeUndefined()
+    const shared = resolveResponseCachePolicy({ shareAcrossHosts: true })
+    expect(notStoredByHeaders(200, [['vary', 'Host']], shared)).toBe('vary')
   })
 
   it('not when the announced length is over maxBodyBytes', () => {

@@ -135,7 +135,7 @@ export function resolveResponseCachePolicy(
     query: resolveQuery(given.query, `${label}.query`),
     headers: resolveHeaderNames(given.headers, `${label}.headers`),
     ignoreCookies: new Set(resolveCookieNames(given.ignoreCookies, `${label}.ignoreCookies`)),
-    shareAcrossHosts: resolveBoolean(given.shareAcrossHosts, `${label}.shareAcrossHosts`),
+    shareAcrossHosts: resolveShareAcrossHosts(given.shareAcrossHosts, `${label}.shareAcrossHosts`),
     keyPrefix: resolveKeyPrefix(given.keyPrefix, given.cache, label),
     maxBodyBytes: resolveMaxBodyBytes(given.maxBodyBytes, `${label}.maxBodyBytes`),
     cacheHeader: resolveCacheHeader(given.cacheHeader, `${label}.cacheHeader`),
@@ -171,7 +171,7 @@ function resolveCookieNames(value: unknown, label: string): readonly string[] {
   throw new CacheConfigurationError(label, `expected an array of cookie names, got ${JSON.stringify(value)}`)
 }
 
-function resolveBoolean(value: unknown, label: string): boolean {
+function resolveShareAcrossHosts(value: unknown, label: string): boolean {
   if (value === undefined) return RESPONSE_CACHE_DEFAULTS.shareAcrossHosts
   if (typeof value === 'boolean') return value
   throw new CacheConfigurationError(label, `expected true or false, got ${JSON.stringify(value)}`)
