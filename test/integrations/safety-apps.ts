@@ -22,6 +22,8 @@ import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
 /** A cached route: its options and the status and headers it answers with. */
 export interface SafetyRoute {
   path: string
+  /** @default 'GET' */
+  method?: 'GET' | 'POST'
   /** Options, or a function of the app's service that returns them (to give a `cache`). */
   options?: ResponseCacheOptions | ((service: CacheService) => ResponseCacheOptions)
   status?: number
@@ -113,7 +115,8 @@ const expressFramework: SafetyFramework = {
     cache.initApp(app)
     const runs = new Map<string, number>()
     for (const route of routes) {
-      app.get(route.path, cache.responseCache(optionsOf(route, cache.service)), (req, res) => {
+      const on = route.method === 'POST' ? app.post.bind(app) : app.get.bind(app)
+      on(route.path, cache.responseCache(optionsOf(route, cache.service)), (req, res) => {
         const answer = reply(route, runs, {
           host: req.host,
           cookie: req.get('cookie'),
@@ -134,10 +137,11 @@ const fastifyFramework: SafetyFramework = {
     await app.register(fastifyResilientCache, { config, env })
     const runs = new Map<string, number>()
     for (const route of routes) {
-      app.get(
-        route.path,
-        { config: { responseCache: optionsOf(route, app.cacheService) ?? true } },
-        async (request, res) => {
+      app.route({
+        method: route.method ?? 'GET',
+        url: route.path,
+        config: { responseCache: optionsOf(route, app.cacheService) ?? true },
+        handler: async (request, res) => {
           const answer = reply(route, runs, {
             host: request.host,
             cookie: request.headers.cookie,
@@ -145,7 +149,7 @@ const fastifyFramework: SafetyFramework = {
           })
           return res.code(answer.status).headers(answer.headers).send(answer.body)
         },
-      )
+      })
     }
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
     return {
@@ -168,7 +172,7 @@ const honoFramework: SafetyFramework = {
     const app = new Hono()
     const runs = new Map<string, number>()
     for (const route of routes) {
-      app.get(route.path, cache.responseCache(optionsOf(route, cache.service)), (c) => {
+      app.on(route.method ?? 'GET', route.path, cache.responseCache(optionsOf(route, cache.service)), (c) => {
         const answer = reply(route, runs, {
           host: new URL(c.req.url).host,
           cookie: c.req.header('cookie'),
