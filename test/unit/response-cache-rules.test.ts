@@ -157,6 +157,12 @@ describe('the response recorder', () => {
     expect(await recorder.outcome).toEqual({ notStored: 'too-large' })
   })
 
+  it('settles at start when the response is already stale, before any body', async () => {
+    const recorder = new ResponseRecorder(policy, request('/a'))
+    expect(recorder.start(200, [['cache-control', 's-maxage=0']])).toBe(false)
+    expect(await recorder.outcome).toEqual({ notStored: 'expired' })
+  })
+
   it('settles at start when the headers rule storing out, before any body', async () => {
     const recorder = new ResponseRecorder(policy, request('/a'))
     expect(recorder.start(500, [])).toBe(false)
