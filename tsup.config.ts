@@ -3,12 +3,12 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    'testing/index': 'src/testing/index.ts',
-    express: 'src/integrations/express.ts',
-    fastify: 'src/integrations/fastify.ts',
-    hono: 'src/integrations/hono.ts',
-    otel: 'src/observability/otel.ts',
-    prometheus: 'src/observability/prometheus.ts',
+    'testing/index': 'src/addons/testing/index.ts',
+    express: 'src/addons/integrations/express.ts',
+    fastify: 'src/addons/integrations/fastify.ts',
+    hono: 'src/addons/integrations/hono.ts',
+    otel: 'src/addons/metrics/otel.ts',
+    prometheus: 'src/addons/metrics/prometheus.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

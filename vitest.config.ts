@@ -9,12 +9,16 @@ export default defineConfig({
     // classes); in tests that name means the sources, as tsconfig's `paths` says for tsc and tsx.
     alias: [
       { find: /^resilient-cache$/, replacement: source('./src/index.ts') },
-      { find: /^resilient-cache\/(express|fastify|hono)$/, replacement: source('./src/integrations/$1.ts') },
-      { find: /^resilient-cache\/(otel|prometheus)$/, replacement: source('./src/observability/$1.ts') },
+      {
+        find: /^resilient-cache\/(express|fastify|hono)$/,
+        replacement: source('./src/addons/integrations/$1.ts'),
+      },
+      { find: /^resilient-cache\/(otel|prometheus)$/, replacement: source('./src/addons/metrics/$1.ts') },
+      { find: /^resilient-cache\/testing$/, replacement: source('./src/addons/testing/index.ts') },
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -1,14 +1,33 @@
-export { listBackends } from './backends.js'
+export type { L1Backend, L1BackendFactory, L1BackendOptions } from './backends/l1/l1-backend.js'
+export { getL1Backend, listL1Backends, registerL1Backend } from './backends/l1/registry.js'
+export type { L2ConnectionSettings } from './backends/l2/connection-settings.js'
 export {
-  type CacheParts,
-  type CacheStats,
-  type ClearResult,
-  type ListKeysOptions,
-  ResilientTwoLevelCache,
-  type SetOptions,
-} from './cache.js'
-export type { Clock } from './clock.js'
+  createEntryCodec,
+  type DecodedEntry,
+  ENTRY_HEADER_FIXED_BYTES,
+  type EntryCodec,
+  type EntryCodecOptions,
+  EntryDecodeError,
+  type EntryDecodeFailure,
+} from './backends/l2/entry-format.js'
+export type {
+  L2Backend,
+  L2BackendFactory,
+  L2BackendOptions,
+  L2ChannelListener,
+  L2Readiness,
+  L2Subscription,
+  L2TrackingListener,
+} from './backends/l2/l2-backend.js'
+export { getL2Backend, listL2Backends, registerL2Backend } from './backends/l2/registry.js'
+export { listBackends } from './backends/list-backends.js'
+export * from './backends/serializers/index.js'
+export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './cache/cache-service.js'
+export type { CacheStats } from './cache/cache-stats.js'
+export type { ClearResult, ListKeysOptions, SetOptions } from './cache/method-types.js'
+export { ResilientTwoLevelCache } from './cache/resilient-two-level-cache.js'
 export * from './config/index.js'
+export type { Clock } from './kernel/clock.js'
 export {
   CacheConfigurationError,
   CacheConnectionError,
@@ -16,14 +35,12 @@ export {
   type CacheErrorCode,
   CacheSerializationError,
   CacheTimeoutError,
-  CircuitBreakerOpenError,
   isCacheConfigurationError,
   isCacheConnectionError,
   isCacheError,
   isCacheSerializationError,
   isCacheTimeoutError,
-  isCircuitBreakerOpenError,
-} from './errors.js'
+} from './kernel/errors.js'
 export type {
   BreakerEvent,
   CacheErrorEvent,
@@ -42,23 +59,11 @@ export type {
   ResyncEvent,
   ResyncReason,
   SetEvent,
-} from './events.js'
-export { KEY_SEPARATOR, MAX_KEY_BYTES } from './keys.js'
-export type { L1Backend, L1BackendFactory, L1BackendOptions } from './l1/l1-backend.js'
-export { getL1Backend, listL1Backends, registerL1Backend } from './l1/registry.js'
-export type {
-  L2Backend,
-  L2BackendFactory,
-  L2BackendOptions,
-  L2ChannelListener,
-  L2Readiness,
-  L2Subscription,
-  L2TrackingListener,
-} from './l2/l2-backend.js'
-export { getL2Backend, listL2Backends, registerL2Backend } from './l2/registry.js'
+} from './kernel/events.js'
+export { KEY_SEPARATOR, MAX_KEY_BYTES } from './kernel/keys.js'
+export { L2_TRACING_CHANNEL, type L2TraceContext } from './kernel/l2-tracing.js'
+export { consoleLogger, type Logger, silentLogger } from './kernel/logger.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
-export { consoleLogger, type Logger, silentLogger } from './logger.js'
-export { L2_TRACING_CHANNEL, type L2TraceContext } from './observability/l2-tracing.js'
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,
@@ -66,6 +71,3 @@ export {
   type CircuitState,
   type CircuitStateListener,
 } from './resilience/circuit-breaker.js'
-export * from './serializers/index.js'
-export { CacheService, type CacheServiceInternals, type CacheServiceStats } from './service.js'
-export { SingleFlight } from './single-flight.js'

@@ -1,6 +1,6 @@
-import { CacheConfigurationError } from '../errors.js'
-import { getL1Backend } from '../l1/registry.js'
-import { resolveSerializer } from '../serializers/registry.js'
+import { getL1Backend } from '../backends/l1/registry.js'
+import { resolveSerializer } from '../backends/serializers/registry.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
 import { parseDurationMs } from './durations.js'
 import {
   CACHE_DEFAULTS,

@@ -1,4 +1,4 @@
-import { CacheConfigurationError } from '../errors.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
 import { describeValue } from './validate.js'
 
 /** Options of {@link parseDurationMs}. */

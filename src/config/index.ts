@@ -5,8 +5,8 @@ export {
   type CacheEnvKeySpec,
   type CacheEnvSource,
   type CacheEnvValueKind,
-  CacheFactoryConfig,
-} from './factory-config.js'
+} from './env-keys.js'
+export { CacheFactoryConfig } from './factory-config.js'
 export {
   CACHE_DEFAULTS,
   type CacheFactoryConfigOptions,

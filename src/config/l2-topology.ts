@@ -1,4 +1,4 @@
-import { CacheConfigurationError } from '../errors.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
 import { requireNodeAddresses } from './node-addresses.js'
 import { L2_MODES, type L2Mode, type L2NodeAddress } from './options.js'
 import { describeValue, requireNonEmptyString, requireOneOf } from './validate.js'

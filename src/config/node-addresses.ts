@@ -1,4 +1,4 @@
-import { CacheConfigurationError } from '../errors.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
 import type { L2NodeAddress } from './options.js'
 import { describeValue, isPlainObject } from './validate.js'
 

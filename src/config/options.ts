@@ -1,5 +1,6 @@
-import type { Logger } from '../logger.js'
-import type { Serializer } from '../serializers/serializer.js'
+import type { L2ConnectionSettings, L2Mode, L2NodeAddress } from '../backends/l2/connection-settings.js'
+import type { Serializer } from '../backends/serializers/serializer.js'
+import type { Logger } from '../kernel/logger.js'
 
 /**
  * A duration: seconds as a number (fractions allowed, `0.05` is 50 ms) or a string with a unit:
@@ -24,23 +25,8 @@ export type InvalidationMode = 'bus' | 'tracking' | 'none'
 /** Every {@link InvalidationMode}, for validation. */
 export const INVALIDATION_MODES: readonly InvalidationMode[] = ['bus', 'tracking', 'none']
 
-/**
- * How the L2 servers are deployed:
- * - `standalone`: one server (or a proxy in front of several), at `l2Url` or `l2Host`/`l2Port`;
- * - `cluster`: Redis Cluster / Valkey cluster, found from the seed nodes `l2ClusterNodes`;
- * - `sentinel`: a primary watched by Sentinel, found by asking `l2Sentinels` for `l2SentinelName`.
- */
-export type L2Mode = 'standalone' | 'cluster' | 'sentinel'
-
 /** Every {@link L2Mode}, for validation. */
 export const L2_MODES: readonly L2Mode[] = ['standalone', 'cluster', 'sentinel']
-
-/** A server address: a cluster seed node or a Sentinel. */
-export interface L2NodeAddress {
-  host: string
-  /** 1 to 65535. */
-  port: number
-}
 
 /** Options of a {@link CacheService}, as given to `new CacheFactoryConfig()` or `new CacheService()`. */
 export interface CacheFactoryConfigOptions {
@@ -206,27 +192,11 @@ export const CACHE_DEFAULTS = {
   ttlJitter: 0,
 } as const
 
+export type { L2Mode, L2NodeAddress }
+
 /** Service options after validation: every field present, durations in milliseconds. */
-export interface ResolvedServiceOptions {
+export interface ResolvedServiceOptions extends L2ConnectionSettings {
   l2Backend: string
-  l2Host: string
-  l2Port: number
-  l2Db: number
-  l2Password: string | undefined
-  l2Username: string | undefined
-  l2Url: string | undefined
-  l2Tls: boolean | Record<string, unknown>
-  l2Client: unknown
-  l2Mode: L2Mode
-  /** The seed nodes in cluster mode (never empty there); empty in the other modes. */
-  l2ClusterNodes: readonly L2NodeAddress[]
-  /** The Sentinels in sentinel mode (never empty there); empty in the other modes. */
-  l2Sentinels: readonly L2NodeAddress[]
-  /** Set in sentinel mode (unless `l2Client` was given), `undefined` otherwise. */
-  l2SentinelName: string | undefined
-  l2ConnectTimeoutMs: number
-  l2SocketTimeoutMs: number
-  l2CommandTimeoutMs: number
   l1Backend: string
   serializer: Serializer
   circuitBreakerEnabled: boolean

@@ -4,9 +4,9 @@
  * must change. Each throws a CacheConfigurationError naming the label and showing the bad value
  * (secrets excepted).
  */
-import { CacheConfigurationError } from '../errors.js'
-import { KEY_SEPARATOR } from '../keys.js'
-import type { Logger } from '../logger.js'
+import { CacheConfigurationError } from '../kernel/errors.js'
+import { KEY_SEPARATOR } from '../kernel/keys.js'
+import type { Logger } from '../kernel/logger.js'
 
 /** Longest L2 key prefix, in UTF-8 bytes; leaves most of a Redis key's 1 KiB to the key itself. */
 export const MAX_KEY_PREFIX_BYTES = 256

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { ResyncReason } from '../events.js'
-import type { L2Backend, L2Subscription } from '../l2/l2-backend.js'
-import type { Logger } from '../logger.js'
+import type { L2Backend, L2Subscription } from '../backends/l2/l2-backend.js'
+import type { ResyncReason } from '../kernel/events.js'
+import type { Logger } from '../kernel/logger.js'
 import { decodeInvalidation, encodeInvalidation, INVALIDATION_CHANNEL } from './invalidation-message.js'
 
 /** A cache that keeps an L1 and listens on the bus. */

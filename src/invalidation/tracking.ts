@@ -1,4 +1,4 @@
-import type { L2Backend, L2Subscription } from '../l2/l2-backend.js'
+import type { L2Backend, L2Subscription } from '../backends/l2/l2-backend.js'
 import type { InvalidationReceiver } from './invalidation-bus.js'
 
 /** Whether a backend can do server-assisted tracking. */

@@ -1,7 +1,7 @@
-import { type Clock, systemClock } from '../clock.js'
+import { type Clock, systemClock } from '../kernel/clock.js'
+import type { CircuitState } from '../kernel/events.js'
 
-/** States of a {@link CircuitBreaker}. */
-export type CircuitState = 'closed' | 'open' | 'half_open'
+export type { CircuitState }
 
 /** Options of a {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {

@@ -1,8 +1,8 @@
-import { CacheConnectionError, CacheTimeoutError, isCacheTimeoutError } from '../errors.js'
-import type { L2OperationEvent, ResyncReason } from '../events.js'
-import type { L2Backend } from '../l2/l2-backend.js'
-import type { Logger } from '../logger.js'
-import { isL2TracingActive, traceL2Operation } from '../observability/l2-tracing.js'
+import type { L2Backend } from '../backends/l2/l2-backend.js'
+import { CacheConnectionError, CacheTimeoutError, isCacheTimeoutError } from '../kernel/errors.js'
+import type { L2OperationEvent, ResyncReason } from '../kernel/events.js'
+import { isL2TracingActive, traceL2Operation } from '../kernel/l2-tracing.js'
+import type { Logger } from '../kernel/logger.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import { withTimeout } from './with-timeout.js'
 

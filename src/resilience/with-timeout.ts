@@ -1,4 +1,4 @@
-import { CacheTimeoutError } from '../errors.js'
+import { CacheTimeoutError } from '../kernel/errors.js'
 
 /**
  * Settles like `promise`, or rejects with a {@link CacheTimeoutError} after `timeoutMs`. A late

@@ -8,11 +8,11 @@
  * Deliberately free of Vitest imports, like scenarios.ts.
  */
 import { setTimeout as delay } from 'node:timers/promises'
+import { hashSlot } from '../../src/backends/l2/redis/cluster/slots.js'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 import { CacheService } from '../../src/index.js'
 import { encodeInvalidation, INVALIDATION_CHANNEL } from '../../src/invalidation/invalidation-message.js'
-import { hashSlot } from '../../src/l2/slots.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import type { ClusterNodeView, RedisCluster } from '../helpers/redis-cluster.js'
 import type { RedisSentinelSet } from '../helpers/redis-sentinel.js'
 import { pollUntil, startLoad, type VersionedValue, writerAndReader } from './load.js'

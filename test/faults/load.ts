@@ -6,7 +6,7 @@
  * Deliberately free of Vitest imports: the chaos report runs the scenarios through tsx.
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import type { CacheService } from '../../src/service.js'
+import type { CacheService } from '../../src/cache/cache-service.js'
 
 /** Latency of a set of calls, in milliseconds. */
 export interface LatencySummary {

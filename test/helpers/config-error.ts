@@ -1,4 +1,4 @@
-import { type CacheConfigurationError, isCacheConfigurationError } from '../../src/errors.js'
+import { type CacheConfigurationError, isCacheConfigurationError } from '../../src/kernel/errors.js'
 
 /** Runs `run` and returns the CacheConfigurationError it throws; fails when it throws nothing or something else. */
 export function configError(run: () => unknown): CacheConfigurationError {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock.js'
+import type { Clock } from '../../src/kernel/clock.js'
 
 /** A clock that moves only when told: drives breaker timeouts and entry expiry without sleeping. */
 export class FakeClock implements Clock {

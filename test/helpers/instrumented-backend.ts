@@ -5,9 +5,9 @@
  *
  * Deliberately free of Vitest imports: the chaos report runs it through tsx.
  */
-import type { L2Backend, L2BackendOptions } from '../../src/l2/l2-backend.js'
-import { redisL2Backend } from '../../src/l2/redis-backend.js'
-import { registerL2Backend } from '../../src/l2/registry.js'
+import type { L2Backend, L2BackendOptions } from '../../src/backends/l2/l2-backend.js'
+import { redisL2Backend } from '../../src/backends/l2/redis/redis-backend.js'
+import { registerL2Backend } from '../../src/backends/l2/registry.js'
 
 /** What an instrumented backend has seen. */
 export interface L2CommandLog {

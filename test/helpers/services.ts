@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 import { CacheService, type CacheServiceInternals } from '../../src/index.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { RedisServer } from './redis-server.js'
 
 /** Starts one redis-server for the file (beforeAll) and stops it after (afterAll). */

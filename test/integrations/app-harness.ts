@@ -3,10 +3,10 @@
  * behaviour, mapped onto each framework by its own file), and the handle a test gets on a running app.
  */
 import type { Server } from 'node:http'
+import type { CacheIntegrationOptions } from '../../src/addons/integrations/integration-service.js'
+import type { ResponseCacheOptions } from '../../src/addons/integrations/response-cache/options.js'
+import type { ResponseCacheStats } from '../../src/addons/integrations/response-cache/response-cache.js'
 import type { CacheFactoryConfigOptions, CacheService } from '../../src/index.js'
-import type { CacheIntegrationOptions } from '../../src/integrations/integration-service.js'
-import type { ResponseCacheOptions } from '../../src/integrations/response-cache/options.js'
-import type { ResponseCacheStats } from '../../src/integrations/response-cache/response-cache.js'
 import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
 
 /** A reply a route produces: a body with its headers, or a value the framework serializes as JSON. */

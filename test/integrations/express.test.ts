@@ -1,8 +1,8 @@
 import express, { type Response } from 'express'
 import { describe, expect, it } from 'vitest'
+import { ExpressCacheService, getCacheService } from '../../src/addons/integrations/express.js'
 import { isCacheConfigurationError } from '../../src/index.js'
-import { ExpressCacheService, getCacheService } from '../../src/integrations/express.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { configError } from '../helpers/config-error.js'
 import { useRedisServer } from '../helpers/services.js'
 import {

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyReply } from 'fastify'
 import { describe, expect, it } from 'vitest'
+import fastifyResilientCache, { cacheHealthHandler } from '../../src/addons/integrations/fastify.js'
 import { type CacheService, isCacheConfigurationError } from '../../src/index.js'
-import fastifyResilientCache, { cacheHealthHandler } from '../../src/integrations/fastify.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { type FrameworkUnderTest, ROUTE_CACHE_OPTIONS, type RouteReply } from './app-harness.js'
 import { describeIntegration } from './integration-suite.js'
 

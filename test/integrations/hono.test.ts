@@ -2,8 +2,8 @@ import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { type CacheEnv, HonoCacheService } from '../../src/integrations/hono.js'
-import { silentLogger } from '../../src/logger.js'
+import { type CacheEnv, HonoCacheService } from '../../src/addons/integrations/hono.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { configError } from '../helpers/config-error.js'
 import {
   type FrameworkUnderTest,

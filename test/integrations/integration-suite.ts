@@ -5,7 +5,7 @@
 import { once } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type CacheFactoryConfigOptions, CacheService, isCacheConfigurationError } from '../../src/index.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { useRedisServer, waitFor } from '../helpers/services.js'
 import {
   type AppUnderTest,

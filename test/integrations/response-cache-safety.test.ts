@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { InvalidationEvent, Logger } from '../../src/index.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { useRedisServer, waitFor } from '../helpers/services.js'
 import { SAFETY_FRAMEWORKS, type SafetyApp, type SafetyFramework, type SafetyRoute } from './safety-apps.js'
 

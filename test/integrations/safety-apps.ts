@@ -8,15 +8,15 @@ import { serve } from '@hono/node-server'
 import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
-import type { CacheFactoryConfigOptions, CacheService } from '../../src/index.js'
-import { ExpressCacheService } from '../../src/integrations/express.js'
-import fastifyResilientCache from '../../src/integrations/fastify.js'
-import { HonoCacheService } from '../../src/integrations/hono.js'
-import type { ResponseCacheOptions } from '../../src/integrations/response-cache/options.js'
+import { ExpressCacheService } from '../../src/addons/integrations/express.js'
+import fastifyResilientCache from '../../src/addons/integrations/fastify.js'
+import { HonoCacheService } from '../../src/addons/integrations/hono.js'
+import type { ResponseCacheOptions } from '../../src/addons/integrations/response-cache/options.js'
 import type {
   PurgeOptions,
   ResponseCacheStats,
-} from '../../src/integrations/response-cache/response-cache.js'
+} from '../../src/addons/integrations/response-cache/response-cache.js'
+import type { CacheFactoryConfigOptions, CacheService } from '../../src/index.js'
 import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
 
 /** A cached route: its options and the status and headers it answers with. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { getSerializer } from '../../src/backends/serializers/registry.js'
 import { resolveCacheOptions } from '../../src/config/cache-options.js'
 import { CacheFactoryConfig } from '../../src/config/factory-config.js'
 import type {
@@ -6,8 +7,7 @@ import type {
   CacheOptions,
   ResolvedServiceOptions,
 } from '../../src/config/options.js'
-import { silentLogger } from '../../src/logger.js'
-import { getSerializer } from '../../src/serializers/registry.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { configError } from '../helpers/config-error.js'
 
 function serviceOptions(options: CacheFactoryConfigOptions = {}): ResolvedServiceOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { RedisLikeCluster, RedisLikeNode } from '../../src/l2/redis-client.js'
-import { scanCluster } from '../../src/l2/redis-cluster-scan.js'
-import { HASH_SLOTS } from '../../src/l2/slots.js'
+import { scanCluster } from '../../src/backends/l2/redis/cluster/cluster-scan.js'
+import { HASH_SLOTS } from '../../src/backends/l2/redis/cluster/slots.js'
+import type { RedisLikeCluster, RedisLikeNode } from '../../src/backends/l2/redis/redis-client.js'
 
 /** A primary whose SCAN pages through `keys` two at a time, recording the cursors it was given. */
 function fakeNode(port: number, keys: string[]) {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ClusterWatcher } from '../../src/l2/cluster-watcher.js'
-import type { RedisLikeCluster, RedisLikeNode } from '../../src/l2/redis-client.js'
+import { ClusterWatcher } from '../../src/backends/l2/redis/cluster/cluster-watcher.js'
+import type { RedisLikeCluster, RedisLikeNode } from '../../src/backends/l2/redis/redis-client.js'
 
 /** A cluster client stand-in: events, a status, primaries the test sets, and counted refreshes. */
 class FakeCluster extends EventEmitter {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { getSerializer } from '../../src/backends/serializers/registry.js'
+import type { Serializer } from '../../src/backends/serializers/serializer.js'
 import { CacheFactoryConfig } from '../../src/config/factory-config.js'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
-import { consoleLogger, type Logger, silentLogger } from '../../src/logger.js'
-import { getSerializer } from '../../src/serializers/registry.js'
-import type { Serializer } from '../../src/serializers/serializer.js'
+import { consoleLogger, type Logger, silentLogger } from '../../src/kernel/logger.js'
 import { configError } from '../helpers/config-error.js'
 
 /** Builds a config from options the type system would refuse, as JavaScript callers can. */

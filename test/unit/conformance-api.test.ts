@@ -1,6 +1,6 @@
 import * as nodeTest from 'node:test'
 import * as vitest from 'vitest'
-import type { ConformanceTestApi } from '../../src/testing/index.js'
+import type { ConformanceTestApi } from '../../src/addons/testing/index.js'
 
 // Compile-time check (npm run typecheck): the conformance suites accept both runners' functions as they are.
 const fromVitest: ConformanceTestApi = {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { CACHE_ENV_KEYS, type CacheEnvSource, CacheFactoryConfig } from '../../src/config/factory-config.js'
+import { getSerializer } from '../../src/backends/serializers/registry.js'
+import { CACHE_ENV_KEYS, type CacheEnvSource } from '../../src/config/env-keys.js'
+import { CacheFactoryConfig } from '../../src/config/factory-config.js'
 import type { CacheFactoryConfigOptions, ResolvedServiceOptions } from '../../src/config/options.js'
-import { silentLogger } from '../../src/logger.js'
-import { getSerializer } from '../../src/serializers/registry.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { configError } from '../helpers/config-error.js'
 
 const fromEnv = (env: CacheEnvSource, overrides?: CacheFactoryConfigOptions): CacheFactoryConfig =>

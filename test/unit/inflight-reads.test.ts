@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InflightReads } from '../../src/inflight-reads.js'
+import { InflightReads } from '../../src/invalidation/inflight-reads.js'
 
 describe('InflightReads', () => {
   it('marks the reads of a key written meanwhile, and only those', () => {

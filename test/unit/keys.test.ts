@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assertValidKey, escapeGlob, MAX_KEY_BYTES } from '../../src/keys.js'
+import { assertValidKey, escapeGlob, MAX_KEY_BYTES } from '../../src/kernel/keys.js'
 
 describe('escapeGlob', () => {
   it('escapes every character SCAN MATCH treats as glob syntax', () => {

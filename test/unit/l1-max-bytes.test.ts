@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { approximateSize } from '../../src/backends/l1/approximate-size.js'
 import { CacheService } from '../../src/index.js'
-import { approximateSize } from '../../src/l1/approximate-size.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 
 describe('l1MaxBytes', () => {
   it('evicts the least recently used entries to keep L1 under the byte bound', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ResyncReason } from '../../src/events.js'
-import type { L2Backend, L2Readiness } from '../../src/l2/l2-backend.js'
-import { silentLogger } from '../../src/logger.js'
+import type { L2Backend, L2Readiness } from '../../src/backends/l2/l2-backend.js'
+import type { ResyncReason } from '../../src/kernel/events.js'
+import { silentLogger } from '../../src/kernel/logger.js'
 import { CircuitBreaker } from '../../src/resilience/circuit-breaker.js'
 import { L2Guard, type RepairParticipant } from '../../src/resilience/l2-guard.js'
 

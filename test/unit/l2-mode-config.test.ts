@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type CacheEnvSource, CacheFactoryConfig } from '../../src/config/factory-config.js'
+import type { CacheEnvSource } from '../../src/config/env-keys.js'
+import { CacheFactoryConfig } from '../../src/config/factory-config.js'
 import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 import { configError } from '../helpers/config-error.js'
 

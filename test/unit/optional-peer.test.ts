@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isCacheConfigurationError } from '../../src/errors.js'
-import { loadOptionalPeer } from '../../src/optional-peer.js'
+import { isCacheConfigurationError } from '../../src/kernel/errors.js'
+import { loadOptionalPeer } from '../../src/kernel/optional-peer.js'
 
 describe('loadOptionalPeer', () => {
   it('loads an installed package', () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { CacheFactoryConfig } from '../../src/config/factory-config.js'
-import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 import {
   clusterClientOptions,
   MAX_RECONNECT_DELAY_MS,
   reconnectDelayMs,
   sentinelClientOptions,
   standaloneClientOptions,
-} from '../../src/l2/redis-client-options.js'
+} from '../../src/backends/l2/redis/client-options.js'
+import { CacheFactoryConfig } from '../../src/config/factory-config.js'
+import type { CacheFactoryConfigOptions } from '../../src/config/options.js'
 
 const resolved = (options: CacheFactoryConfigOptions) => new CacheFactoryConfig(options).resolved
 

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { bypassReason, notStoredByHeaders } from '../../src/integrations/response-cache/cacheability.js'
-import { buildResponseKey, type KeyedRequest, sha256 } from '../../src/integrations/response-cache/key.js'
-import { resolveResponseCachePolicy } from '../../src/integrations/response-cache/options.js'
-import { ResponseRecorder } from '../../src/integrations/response-cache/recorder.js'
+import {
+  bypassReason,
+  notStoredByHeaders,
+} from '../../src/addons/integrations/response-cache/cacheability.js'
+import {
+  buildResponseKey,
+  type KeyedRequest,
+  sha256,
+} from '../../src/addons/integrations/response-cache/key.js'
+import { resolveResponseCachePolicy } from '../../src/addons/integrations/response-cache/options.js'
+import { ResponseRecorder } from '../../src/addons/integrations/response-cache/recorder.js'
 import {
   isStoredResponse,
   storedBody,
   toStoredResponse,
-} from '../../src/integrations/response-cache/stored-response.js'
+} from '../../src/addons/integrations/response-cache/stored-response.js'
 import { configError } from '../helpers/config-error.js'
 
 const policy = resolveResponseCachePolicy({})

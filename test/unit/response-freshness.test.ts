@@ -2,11 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isNotModified, notModifiedHeaders } from '../../src/integrations/response-cache/conditional.js'
-import { defaultResponsePrefix } from '../../src/integrations/response-cache/default-prefix.js'
-import { assessFreshness } from '../../src/integrations/response-cache/freshness.js'
-import type { KeyedRequest } from '../../src/integrations/response-cache/key.js'
-import { resolveResponseCachePolicy } from '../../src/integrations/response-cache/options.js'
+import {
+  isNotModified,
+  notModifiedHeaders,
+} from '../../src/addons/integrations/response-cache/conditional.js'
+import { defaultResponsePrefix } from '../../src/addons/integrations/response-cache/default-prefix.js'
+import { assessFreshness } from '../../src/addons/integrations/response-cache/freshness.js'
+import type { KeyedRequest } from '../../src/addons/integrations/response-cache/key.js'
+import { resolveResponseCachePolicy } from '../../src/addons/integrations/response-cache/options.js'
 
 const policy = resolveResponseCachePolicy({ ttl: 30 })
 

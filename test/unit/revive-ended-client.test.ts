@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { reviveWhenEnded } from '../../src/l2/revive-ended-client.js'
+import { reviveWhenEnded } from '../../src/backends/l2/redis/revive-ended-client.js'
 
 /** A client that ends, and whose connect() fails (ending again) until told to succeed. */
 class EndingClient extends EventEmitter {

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module'
 import { serialize as v8Serialize } from 'node:v8'
 import { describe, expect, it } from 'vitest'
-import { CacheConfigurationError, CacheSerializationError } from '../../src/errors.js'
 import {
   getSerializer,
   jsonSerializer,
@@ -11,7 +10,8 @@ import {
   resolveSerializer,
   type Serializer,
   v8Serializer,
-} from '../../src/serializers/index.js'
+} from '../../src/backends/serializers/index.js'
+import { CacheConfigurationError, CacheSerializationError } from '../../src/kernel/errors.js'
 
 const requireCache = createRequire(import.meta.url).cache
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { LatencyWindow, percentilesOf } from '../../src/addons/dashboard/latency-window.js'
+import { ServiceMonitor } from '../../src/addons/dashboard/service-monitor.js'
 import { CacheService, silentLogger } from '../../src/index.js'
-import { LatencyWindow, percentilesOf } from '../../src/observability/latency-window.js'
-import { ServiceMonitor } from '../../src/observability/service-monitor.js'
 
 describe('latency percentiles', () => {
   it('are nearest-rank percentiles, and null without durations', () => {

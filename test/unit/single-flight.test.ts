@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SingleFlight } from '../../src/single-flight.js'
+import { SingleFlight } from '../../src/loading/single-flight.js'
 
 /** A promise the test settles by hand. */
 function deferred<T>() {

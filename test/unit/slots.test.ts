@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { groupBySlot, HASH_SLOTS, hashSlot } from '../../src/l2/slots.js'
+import { groupBySlot, HASH_SLOTS, hashSlot } from '../../src/backends/l2/redis/cluster/slots.js'
 
 describe('hashSlot', () => {
   // Reference values from the Redis Cluster specification and CLUSTER KEYSLOT on redis-server 7.0.

@@ -1,0 +1,58 @@
+import { escapeGlob } from '../kernel/keys.js'
+import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
+import type { RepairJournal } from '../resilience/repair-journal.js'
+
+/** How many keys one SCAN step asks for. */
+const SCAN_COUNT = 1000
+
+/** Deletes every L2 key under `keyPrefix`, a SCAN page at a time; throws when L2 fails. */
+export async function unlinkPrefix(execute: L2Executor, keyPrefix: string): Promise<number> {
+  const match = `${escapeGlob(keyPrefix)}*`
+  let removed = 0
+  let cursor = '0'
+  do {
+    const page = await execute('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT))
+    if (page.keys.length > 0) removed += await execute('clear', (l2) => l2.delete(page.keys))
+    cursor = page.cursor
+  } while (cursor !== '0')
+  return removed
+}
+
+/**
+ * Adds to `keys` the L2 keys under `keyPrefix + prefix` (without `keyPrefix`) until `limit`, leaving
+ * out keys the journal marks as stale in L2. Stops quietly when L2 fails: the listing is best effort.
+ */
+export async function collectL2Keys(
+  guard: L2Guard,
+  caller: L2Caller,
+  journal: RepairJournal,
+  keyPrefix: string,
+  prefix: string,
+  keys: Set<string>,
+  limit: number,
+): Promise<void> {
+  const match = `${escapeGlob(keyPrefix + prefix)}*`
+  let cursor = '0'
+  do {
+    const page = await guard.run('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT), caller)
+    if (page === L2_FAILED) return
+    for (const fullKey of page.keys) {
+      if (keys.size >= limit) return
+      if (!journal.isPending(fullKey)) keys.add(fullKey.slice(keyPrefix.length))
+    }
+    cursor = page.cursor
+  } while (cursor !== '0')
+}
+
+/** An executor over the guard for a caller's own multi-command operations: throws on failure. */
+export function throwingExecutor(
+  guard: L2Guard,
+  caller: L2Caller,
+  fail: (operation: string) => Error,
+): L2Executor {
+  return async (operation, command) => {
+    const result = await guard.run(operation, command, caller)
+    if (result === L2_FAILED) throw fail(operation)
+    return result
+  }
+}
