@@ -7,7 +7,7 @@ import {
 
 /**
  * Options of response caching, the same for Express, Fastify and Hono. What is stored and when is
- * described in the README ("Response caching"); in short, as a shared cache (RFC 9111) does: GET
+ * described in docs/response-caching.md; in short, as a shared cache (RFC 9111) does: GET
  * (and HEAD, served from the GET entry) without `Cookie` or `Authorization`, 2xx except 206, fresh
  * by its `Cache-Control`/`Expires`, no `Cache-Control: no-store | no-cache | private`, no
  * `Set-Cookie`, at most `maxBodyBytes`.
@@ -49,8 +49,8 @@ export interface ResponseCacheOptions {
   /**
    * L2 prefix of the store the responses go to, when `cache` is not given: routes with the same
    * prefix share one store. Two applications on one Redis must not share it.
-   * @default the `CACHE_HTTP_PREFIX` setting, else `http:<name in the app's package.json>` (see the
-   * README, "Response caching")
+   * @default the `CACHE_HTTP_PREFIX` setting, else `http:<name in the app's package.json>` (see
+   * docs/response-caching.md)
    */
   keyPrefix?: string
   /** Largest body stored, in bytes; a larger response is sent as usual but not stored. @default 1048576 (1 MiB) */
