@@ -45,6 +45,8 @@ function get(
 
 /** One request of a row and what must come back. `$host` stands for the app's own host. */
 interface Step {
+  /** @default the route's method */
+  method?: 'GET' | 'HEAD'
   headers?: Record<string, string>
   cache: 'HIT' | 'MISS' | 'BYPASS'
   /** The handler run whose page is served (1 for the first). */
@@ -73,7 +75,8 @@ interface Row {
 const TTL = 30
 const LAST_MODIFIED = new Date(Date.UTC(2026, 0, 1)).toUTCString()
 const IN_THE_PAST = new Date(Date.now() - 60_000).toUTCString()
-const IN_TEN_SECONDS = new Date(Date.now() + 10_000).toUTCString()
+// Far enough ahead to stay in the future while the file runs, and under the row's ttl of an hour.
+const IN_TEN_MINUTES = new Date(Date.now() + 600_000).toUTCString()
 
 const route = (path: string, headers: Record<string, string> = {}, options = {}): SafetyRoute => ({
   path,
@@ -135,6 +138,24 @@ const ROWS: Row[] = [
       { cache: 'MISS', run: 3 },
     ],
     bypassReasons: { authorization: 2 },
+  },
+  {
+    name: 'HEAD: answered from the GET entry, never stored itself',
+    route: route('/headed'),
+    steps: [
+      { method: 'HEAD', cache: 'MISS', run: 1 },
+      { cache: 'MISS', run: 2 },
+      { method: 'HEAD', cache: 'HIT', run: 2 },
+    ],
+  },
+  {
+    name: 'Range: bypassed',
+    route: route('/ranged'),
+    steps: [
+      { headers: { range: 'bytes=0-3' }, cache: 'BYPASS', run: 1 },
+      { cache: 'MISS', run: 2 },
+    ],
+    bypassReasons: { range: 1 },
   },
   {
     name: 'Methods other than GET and HEAD: bypassed',
@@ -229,6 +250,21 @@ const ROWS: Row[] = [
     ...missThenMiss('set-cookie'),
   },
   {
+    name: 'A status other than 2xx: not stored',
+    route: { ...route('/gone'), status: 404 },
+    ...missThenMiss('status'),
+  },
+  {
+    name: 'An event stream: not stored',
+    route: route('/events', { 'content-type': 'text/event-stream' }),
+    ...missThenMiss('event-stream'),
+  },
+  {
+    name: 'A body over maxBodyBytes: not stored',
+    route: { ...route('/huge', {}, { maxBodyBytes: 1000 }), bodyLength: 5000 },
+    ...missThenMiss('too-large'),
+  },
+  {
     name: 'Vary on a header the key ignores: not stored',
     route: route('/vary-unkeyed', { vary: 'Accept-Language' }),
     ...missThenMiss('vary'),
@@ -261,13 +297,14 @@ const ROWS: Row[] = [
     storedForAtMostMs: 5000,
   },
   {
-    name: 'Expires in 10 s: stored for 10 s at most',
-    route: route('/expires-soon', { expires: IN_TEN_SECONDS }),
+    name: 'Expires in 10 minutes under a ttl of an hour: stored until Expires',
+    route: route('/expires-soon', { expires: IN_TEN_MINUTES }, { ttl: '1h' }),
     steps: [
       { cache: 'MISS', run: 1 },
       { cache: 'HIT', run: 1 },
     ],
-    storedForAtMostMs: 10_000,
+    storedForAtMostMs: 600_000,
+    storedForMoreThanMs: 300_000,
   },
   {
     name: 'No lifetime in the response: the route ttl',
@@ -348,18 +385,19 @@ describe.each(SAFETY_FRAMEWORKS)('$name: response caching is safe by default', (
     const steps = typeof row.steps === 'function' ? row.steps(framework) : row.steps
     let misses = 0
     for (const [index, step] of steps.entries()) {
-      const answer = await get(app, row.route.path, step.headers, row.route.method)
+      const answer = await get(app, row.route.path, step.headers, step.method ?? row.route.method)
       const where = `step ${index + 1}`
       expect(answer.headers['x-cache'], where).toBe(step.cache)
       expect(answer.status, where).toBe(step.status ?? row.route.status ?? 200)
-      if (step.run === 0) expect(answer.body, where).toBe('')
+      if (step.run === 0 || step.method === 'HEAD') expect(answer.body, where).toBe('')
       else expect(answer.body, where).toContain(`${row.route.path} run ${step.run} `)
       for (const text of step.sees ?? [])
         expect(answer.body, where).toContain(text.replace('$host', app.host))
       for (const text of step.notSees ?? []) expect(answer.body, where).not.toContain(text)
       if (step.ageAtLeast !== undefined)
         expect(Number(answer.headers.age), where).toBeGreaterThanOrEqual(step.ageAtLeast)
-      if (step.cache === 'MISS') {
+      // A HEAD miss records nothing: only GET misses are judged.
+      if (step.cache === 'MISS' && step.method !== 'HEAD') {
         misses++
         // Storing follows the response: judge it before the next request.
         await waitFor(() => app.stats().stored + app.stats().notStored >= misses, 5000, `${where} judged`)
