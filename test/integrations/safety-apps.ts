@@ -5,10 +5,9 @@
  */
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
-import express from 'express'
-import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { ExpressCacheService } from '../../src/addons/integrations/express.js'
+import { expressHost } from '../../src/addons/integrations/express-host.js'
 import fastifyResilientCache from '../../src/addons/integrations/fastify.js'
 import { HonoCacheService } from '../../src/addons/integrations/hono.js'
 import type { ResponseCacheOptions } from '../../src/addons/integrations/response-cache/options.js'
@@ -18,6 +17,7 @@ import type {
 } from '../../src/addons/integrations/response-cache/response-cache.js'
 import type { CacheFactoryConfigOptions, CacheService } from '../../src/index.js'
 import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
+import { EXPRESS_MAJORS, FASTIFY_MAJORS } from './framework-majors.js'
 
 /** A cached route: its options and the status and headers it answers with. */
 export interface SafetyRoute {
@@ -105,8 +105,11 @@ function serverApp(
   }))
 }
 
-const expressFramework: SafetyFramework = {
-  name: 'Express',
+const expressFramework = (
+  name: string,
+  express: (typeof EXPRESS_MAJORS)[number]['module'],
+): SafetyFramework => ({
+  name,
   trustsForwardedHost: true,
   async start({ routes, config, trustProxy = false, env = {} }) {
     const app = express()
@@ -118,7 +121,8 @@ const expressFramework: SafetyFramework = {
       const on = route.method === 'POST' ? app.post.bind(app) : app.get.bind(app)
       on(route.path, cache.responseCache(optionsOf(route, cache.service)), (req, res) => {
         const answer = reply(route, runs, {
-          host: req.host,
+          // As an app that builds links from the host would, on either major.
+          host: expressHost(req) ?? '',
           cookie: req.get('cookie'),
           language: req.get('accept-language'),
         })
@@ -127,10 +131,13 @@ const expressFramework: SafetyFramework = {
     }
     return serverApp(app.listen(0, '127.0.0.1'), cache, runs)
   },
-}
+})
 
-const fastifyFramework: SafetyFramework = {
-  name: 'Fastify',
+const fastifyFramework = (
+  name: string,
+  Fastify: (typeof FASTIFY_MAJORS)[number]['module'],
+): SafetyFramework => ({
+  name,
   trustsForwardedHost: true,
   async start({ routes, config, trustProxy = false, env = {} }) {
     const app = Fastify({ trustProxy })
@@ -143,7 +150,7 @@ const fastifyFramework: SafetyFramework = {
         config: { responseCache: optionsOf(route, app.cacheService) ?? true },
         handler: async (request, res) => {
           const answer = reply(route, runs, {
-            host: request.host,
+            host: (request as { host?: string }).host ?? request.hostname,
             cookie: request.headers.cookie,
             language: request.headers['accept-language'] as string | undefined,
           })
@@ -162,7 +169,7 @@ const fastifyFramework: SafetyFramework = {
       close: () => app.close(),
     }
   },
-}
+})
 
 const honoFramework: SafetyFramework = {
   name: 'Hono',
@@ -185,9 +192,9 @@ const honoFramework: SafetyFramework = {
   },
 }
 
-/** The three frameworks, for `describe.each`. */
+/** The frameworks, each supported major, for `describe.each`. */
 export const SAFETY_FRAMEWORKS: readonly SafetyFramework[] = [
-  expressFramework,
-  fastifyFramework,
+  ...EXPRESS_MAJORS.map(({ label, module }) => expressFramework(label, module)),
+  ...FASTIFY_MAJORS.map(({ label, module }) => fastifyFramework(label, module)),
   honoFramework,
 ]

@@ -22,6 +22,8 @@
 import type { Application, Request, RequestHandler, Response } from 'express'
 import { CacheConfigurationError, type CacheEnvSource, type CacheService } from 'resilient-cache'
 import { CacheDashboard, type DashboardOptions } from '../dashboard/cache-dashboard.js'
+import { asyncDispose } from './async-dispose.js'
+import { expressHost } from './express-host.js'
 import { checkCacheHealth } from './health.js'
 import {
   type CacheIntegrationOptions,
@@ -116,8 +118,8 @@ export class ExpressCacheService {
     const responses = this.#responseCache()
     responses.storeFor(policy)
     return async (req, res, next) => {
-      // req.host: from Host, or X-Forwarded-Host only under the app's 'trust proxy' setting.
-      const request = keyedNodeRequest(req.method, req.originalUrl, req.host, req.headers)
+      // From Host, or X-Forwarded-Host only under the app's 'trust proxy' setting.
+      const request = keyedNodeRequest(req.method, req.originalUrl, expressHost(req), req.headers)
       const admission = await responses.admit(request, policy)
       if (admission.kind === 'hit') {
         sendHit(res, responses.toHit(admission.response, policy, request), req.method)
@@ -168,6 +170,11 @@ export class ExpressCacheService {
   close(): Promise<void> {
     for (const dashboard of this.#dashboards.splice(0)) dashboard.close()
     return this.#opened?.close() ?? Promise.resolve()
+  }
+
+  /** `await using cache = ...`: the same as {@link close} when the scope ends. */
+  [asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   #requireOpened(): IntegrationService {
