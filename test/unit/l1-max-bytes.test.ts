@@ -21,6 +21,25 @@ describe('l1MaxBytes', () => {
     }
   })
 
+  it('keeps the entry bound too when it is above the preallocated size', async () => {
+    const service = new CacheService({ logger: silentLogger })
+    try {
+      const maxSize = 100_001
+      const cache = service.createCache<number>({
+        l2Enabled: false,
+        l1Enabled: true,
+        l1MaxSize: maxSize,
+        l1MaxBytes: maxSize * 1000,
+      })
+      for (let index = 0; index < maxSize + 50; index++) await cache.set(`k${index}`, index)
+      const l1 = cache.getStats().l1
+      expect(l1.size).toBe(maxSize)
+      expect(l1.bytes).toBeLessThanOrEqual(maxSize * 1000)
+    } finally {
+      await service.close()
+    }
+  })
+
   it('reports no byte figures for a cache bounded by entry count alone', async () => {
     const service = new CacheService({ logger: silentLogger })
     try {
