@@ -63,7 +63,12 @@ export interface FrameworkUnderTest {
 }
 
 /** Response caching options of the cached test routes: a small body limit for the size rule. */
-export const ROUTE_CACHE_OPTIONS: ResponseCacheOptions = { ttl: 30, maxBodyBytes: 4096 }
+export const ROUTE_CACHE_OPTIONS: ResponseCacheOptions = {
+  ttl: 30,
+  maxBodyBytes: 4096,
+  // Every page is tagged 'pages'; the JSON one also 'products' (a function of the request).
+  tags: (request) => (request.target.startsWith('/json') ? ['pages', 'products'] : ['pages']),
+}
 
 /** Every byte value once, which is not valid UTF-8: the body must still round-trip exactly. */
 export const BINARY_BYTES = Uint8Array.from({ length: 256 }, (_, index) => index)

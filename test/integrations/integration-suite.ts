@@ -153,6 +153,19 @@ export function describeIntegration(framework: string, { start, boot }: Framewor
       expect(env.routes.count('/text')).toBe(1)
     })
 
+    it('purges the pages of a tag with deleteByTag on the store, and only those', async () => {
+      await get(env.app, '/text')
+      await get(env.app, '/json')
+      await waitFor(() => env.app.responseCacheStats().stored === 2)
+      expect((await get(env.app, '/json')).headers.get('x-cache')).toBe('HIT')
+      await env.app.service.getCache(DEFAULT_PREFIX)?.deleteByTag('products')
+      expect((await get(env.app, '/json')).headers.get('x-cache')).toBe('MISS')
+      expect((await get(env.app, '/text')).headers.get('x-cache')).toBe('HIT')
+      expect(env.routes.count('/json')).toBe(2)
+      await env.app.service.getCache(DEFAULT_PREFIX)?.deleteByTag('pages')
+      expect((await get(env.app, '/text')).headers.get('x-cache')).toBe('MISS')
+    })
+
     it("stores the response in the L2 of the service, under the app's prefix, keyed by host and path", async () => {
       await get(env.app, '/text')
       const host = new URL(env.app.baseUrl).host

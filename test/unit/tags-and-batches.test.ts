@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { resolveResponseCachePolicy } from '../../src/addons/integrations/response-cache/options.js'
 import { createEntryCodec, EntryDecodeError } from '../../src/backends/l2/entry-format.js'
 import { jsonSerializer } from '../../src/backends/serializers/index.js'
 import { carriesTag, fromL1, toL1 } from '../../src/cache/l1-values.js'
@@ -173,5 +174,17 @@ describe('LoadMany', () => {
     )
     await expect(failing).rejects.toThrow('boom')
     await expect(joined).rejects.toThrow('boom')
+  })
+})
+
+describe('response cache tags option', () => {
+  it('takes a list or a function, and names a bad value', () => {
+    expect(resolveResponseCachePolicy({ tags: ['products'] }).tags).toEqual(['products'])
+    const byRequest = () => ['pages']
+    expect(resolveResponseCachePolicy({ tags: byRequest }).tags).toBe(byRequest)
+    expect(() => resolveResponseCachePolicy({ tags: [''] })).toThrow(/responseCache\.tags: expected an array/)
+    expect(() => resolveResponseCachePolicy({ tags: 'products' as unknown as string[] })).toThrow(
+      /responseCache\.tags/,
+    )
   })
 })

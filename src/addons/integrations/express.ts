@@ -48,7 +48,7 @@ import {
 export type { DashboardOptions } from '../dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
-export type { ResponseCacheOptions } from './response-cache/options.js'
+export type { ResponseCacheOptions, ResponseTagRequest } from './response-cache/options.js'
 export type { PurgeOptions, ResponseCacheStats } from './response-cache/response-cache.js'
 
 /**

@@ -63,7 +63,24 @@ export interface ResponseCacheOptions {
    * entries, 64 MiB)
    */
   cache?: ResilientTwoLevelCache<unknown>
-  // Route tags (purge every page of a tag with deleteByTag) belong here once caches have tags.
+  /**
+   * Tags of the stored responses, so that `deleteByTag` on the store purges every page that showed,
+   * say, products: a list, or a function of the request (a response whose function throws is not
+   * stored). @default none
+   */
+  tags?: readonly string[] | ((request: ResponseTagRequest) => readonly string[])
+}
+
+/** What a `tags` function sees of the request, the same for Express, Fastify and Hono. */
+export interface ResponseTagRequest {
+  /** `GET` (a HEAD request uses the GET entry). */
+  readonly method: string
+  /** Path and query as received (`/products/1?page=2`). */
+  readonly target: string
+  /** The host, as the framework resolves it; `undefined` when there is none. */
+  readonly host: string | undefined
+  /** A request header by lower-case name. */
+  header(name: string): string | undefined
 }
 
 /** {@link ResponseCacheOptions} validated, with defaults filled in. */
@@ -81,6 +98,7 @@ export interface ResponseCachePolicy {
   /** Lower-case name, or `undefined` for none. */
   cacheHeader: string | undefined
   cache: ResilientTwoLevelCache<unknown> | undefined
+  tags: ResponseCacheOptions['tags']
 }
 
 /** Defaults of {@link ResponseCacheOptions}. */
@@ -104,6 +122,7 @@ const OPTION_NAMES = [
   'maxBodyBytes',
   'cacheHeader',
   'cache',
+  'tags',
 ]
 
 // RFC 9110 token characters: what a header name may be made of.
@@ -140,6 +159,7 @@ export function resolveResponseCachePolicy(
     maxBodyBytes: resolveMaxBodyBytes(given.maxBodyBytes, `${label}.maxBodyBytes`),
     cacheHeader: resolveCacheHeader(given.cacheHeader, `${label}.cacheHeader`),
     cache: resolveCache(given.cache, `${label}.cache`),
+    tags: resolveTags(given.tags, `${label}.tags`),
   }
 }
 
@@ -221,4 +241,15 @@ function resolveCache(value: unknown, label: string): ResilientTwoLevelCache<unk
     return value as ResilientTwoLevelCache<unknown>
   }
   throw new CacheConfigurationError(label, 'expected a cache created by CacheService.createCache()')
+}
+
+function resolveTags(value: unknown, label: string): ResponseCacheOptions['tags'] {
+  if (value === undefined || typeof value === 'function') return value as ResponseCacheOptions['tags']
+  if (Array.isArray(value) && value.every((tag) => typeof tag === 'string' && tag !== '')) {
+    return [...value] as string[]
+  }
+  throw new CacheConfigurationError(
+    label,
+    `expected an array of non-empty strings or a function of the request, got ${JSON.stringify(value)}`,
+  )
 }

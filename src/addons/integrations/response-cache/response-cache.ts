@@ -127,7 +127,7 @@ export class ResponseCache {
     let recorder: ResponseRecorder | undefined
     const shared = this.#flights.run(`${store.name}\n${key}`, () => {
       recorder = new ResponseRecorder(policy, request)
-      return this.#storeOutcome(store, key, recorder, policy)
+      return this.#storeOutcome(store, key, recorder, policy, request)
     })
     if (recorder !== undefined) return this.#miss(recorder)
 
@@ -207,6 +207,7 @@ export class ResponseCache {
     key: string,
     recorder: ResponseRecorder,
     policy: ResponseCachePolicy,
+    request: KeyedRequest,
   ): Promise<StoredResponse | undefined> {
     const outcome = await recorder.outcome
     if ('notStored' in outcome) {
@@ -218,10 +219,12 @@ export class ResponseCache {
     const { ttlMs, initialAgeSeconds } = outcome.freshness
     const record = toStoredResponse(status, headers, body, Date.now(), initialAgeSeconds, policy.cacheHeader)
     try {
-      await store.set(key, record, { ttl: ttlMs / 1000 })
+      // A tags function that throws leaves the response unstored: an untagged copy would escape purges.
+      const tags = typeof policy.tags === 'function' ? policy.tags(request) : policy.tags
+      await store.set(key, record, tags === undefined ? { ttl: ttlMs / 1000 } : { ttl: ttlMs / 1000, tags })
       this.#counters.stored++
     } catch (error) {
-      // Too large for maxValueBytes, or the service closed meanwhile: the response was still fine to
+      // Too large for maxValueBytes, bad tags, or the service closed meanwhile: the response was still fine to
       // send, and the requests waiting for it still get it.
       this.#counters.notStored('store-failed')
       this.#logger.warn(
