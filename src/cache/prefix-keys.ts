@@ -18,9 +18,15 @@ export async function unlinkPrefix(execute: L2Executor, keyPrefix: string): Prom
   return removed
 }
 
+/** Which listed entries count: given each entry's bytes. */
+export interface KeyFilter {
+  isLive(bytes: Uint8Array): boolean
+}
+
 /**
  * Adds to `keys` the L2 keys under `keyPrefix + prefix` (without `keyPrefix`) until `limit`, leaving
- * out keys the journal marks as stale in L2. Stops quietly when L2 fails: the listing is best effort.
+ * out keys the journal marks as stale in L2 and, with a `filter`, entries it finds not live (each
+ * page's entries are read in one batch of GETs). Stops quietly when L2 fails: the listing is best effort.
  */
 export async function collectL2Keys(
   guard: L2Guard,
@@ -30,15 +36,26 @@ export async function collectL2Keys(
   prefix: string,
   keys: Set<string>,
   limit: number,
+  filter?: KeyFilter,
 ): Promise<void> {
   const match = `${escapeGlob(keyPrefix + prefix)}*`
   let cursor = '0'
   do {
     const page = await guard.run('scan', (l2) => l2.scan(cursor, match, SCAN_COUNT), caller)
     if (page === L2_FAILED) return
-    for (const fullKey of page.keys) {
+    const candidates = page.keys.filter((fullKey) => !journal.isPending(fullKey))
+    let live = candidates
+    if (filter !== undefined && candidates.length > 0) {
+      const entries = await guard.run('get', (l2) => Promise.all(candidates.map((k) => l2.get(k))), caller)
+      if (entries === L2_FAILED) return
+      live = candidates.filter((_, i) => {
+        const bytes = entries[i]
+        return bytes !== null && bytes !== undefined && filter.isLive(bytes)
+      })
+    }
+    for (const fullKey of live) {
       if (keys.size >= limit) return
-      if (!journal.isPending(fullKey)) keys.add(fullKey.slice(keyPrefix.length))
+      keys.add(fullKey.slice(keyPrefix.length))
     }
     cursor = page.cursor
   } while (cursor !== '0')
