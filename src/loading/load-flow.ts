@@ -36,7 +36,13 @@ interface Load<V> {
 export class LoadFlow<V> {
   readonly counters: LoadingCounters = newLoadingCounters()
   readonly #target: LoadTarget<V>
+  /** The loads callers wait for, by key. */
   readonly #flights = new Map<string, LoadFlight<V>>()
+  /**
+   * The eager refreshes in flight, by key: apart from {@link #flights}, because a caller that misses
+   * L1 meanwhile must not wait for a reload of a value L2 still holds live.
+   */
+  readonly #refreshing = new Map<string, LoadFlight<V>>()
   /** Keys whose loader failed while an expired copy was served: until when that copy is served again. */
   readonly #backoffUntil = new Map<string, number>()
 
@@ -60,11 +66,6 @@ export class LoadFlow<V> {
     return flight.wait(options.signal)
   }
 
-  /** Whether a load of `key` is in flight in this process. */
-  isLoading(key: string): boolean {
-    return this.#flights.has(key)
-  }
-
   #start(
     key: string,
     loader: Loader<V>,
@@ -72,7 +73,7 @@ export class LoadFlow<V> {
     probe: EntryProbe<V>,
     keep: KeepInL1,
   ): LoadFlight<V> {
-    const flight = this.#register(key)
+    const flight = this.#register(key, this.#flights)
     const load: Load<V> = {
       key,
       loader,
@@ -96,20 +97,21 @@ export class LoadFlow<V> {
     return flight
   }
 
-  /** A new flight for `key`, forgotten (and its loader aborted) when every caller left it. */
-  #register(key: string): LoadFlight<V> {
+  /** A new flight for `key` in `flights`, forgotten (and its loader aborted) when every caller left it. */
+  #register(key: string, flights: Map<string, LoadFlight<V>>): LoadFlight<V> {
     const flight = new LoadFlight<V>()
     flight.onAllLeft = () => {
       flight.abandon(new Error('every caller of this load left (their signals aborted)'))
       this.#forget(key, flight)
     }
-    this.#flights.set(key, flight)
+    flights.set(key, flight)
     return flight
   }
 
   /** Only the flight still registered: an abandoned one must never remove its successor. */
   #forget(key: string, flight: LoadFlight<V>): void {
     if (this.#flights.get(key) === flight) this.#flights.delete(key)
+    else if (this.#refreshing.get(key) === flight) this.#refreshing.delete(key)
   }
 
   /** A fresh L2 budget of `l2CommandTimeout`, for one flight's calls. */
@@ -210,11 +212,9 @@ export class LoadFlow<V> {
   #hardTimeout(load: Load<V>): void {
     const { flight, options } = load
     const error = new CacheLoaderTimeoutError(load.key, options.hardTimeoutMs)
-    if (!flight.settled && load.trigger === 'miss') {
-      this.counters.hardTimeouts++
-      if (this.#hasGraceCopy(load)) this.#serveStale(load, 'hard-timeout')
-      else flight.reject(error)
-    }
+    this.counters.hardTimeouts++
+    if (load.trigger === 'miss' && this.#hasGraceCopy(load)) this.#serveStale(load, 'hard-timeout')
+    else flight.reject(error)
     this.counters.loadErrors++
     this.#notifyError(load, error)
     flight.abandon(error)
@@ -262,9 +262,9 @@ export class LoadFlow<V> {
    * have reloaded it), then the loader, under the lock with `lock: 'distributed'`. Nobody waits for it.
    */
   #refresh(key: string, loader: Loader<V>, options: ResolvedGetOrSetOptions): void {
-    if (this.#flights.has(key)) return
+    if (this.#refreshing.has(key) || this.#flights.has(key)) return
     this.counters.eagerRefreshes++
-    const flight = this.#register(key)
+    const flight = this.#register(key, this.#refreshing)
     const load: Load<V> = {
       key,
       loader,
@@ -285,7 +285,9 @@ export class LoadFlow<V> {
   async #reload(load: Load<V>): Promise<void> {
     if (this.#target.l2 !== undefined) {
       const found = await this.#target.readL2(load.key, load.probe, load.budget, load.keep)
-      if (found !== undefined && !this.#refreshDue(load.probe.expiresAtMs, load.options)) return
+      if (found !== undefined && !this.#refreshDue(load.probe.expiresAtMs, load.options)) {
+        return load.flight.resolve(found)
+      }
       // The live value, for the loader's conditional fetch.
       if (found !== undefined) load.probe.value = found
     }
@@ -342,7 +344,7 @@ export class LoadFlow<V> {
         this.#forget(load.key, load.flight)
         return load.flight.resolve(found)
       }
-      if (!this.#refreshDue(probe.expiresAtMs, options)) return
+      if (!this.#refreshDue(probe.expiresAtMs, options)) return load.flight.resolve(found)
     }
   }
 }
