@@ -32,6 +32,7 @@ export const PROMETHEUS_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache_pending_repairs',
   repairs: 'resilient_cache_repairs_total',
   invalidations: 'resilient_cache_invalidations_total',
+  loaderEvents: 'resilient_cache_loader_events_total',
 } as const
 
 /** Options of {@link createPrometheusMetrics}. */
@@ -67,7 +68,8 @@ export interface PrometheusMetrics {
 /**
  * Registers a service's cache metrics in a prom-client registry: counters of lookups by cache, layer
  * and result, an L2 latency histogram (seconds), the breaker state, L1 size and capacity, pending and
- * completed repairs, and invalidation messages. All but the histogram are read from
+ * completed repairs, invalidation messages, and loader events (loads, errors, expired copies served,
+ * eager refreshes, soft and hard timeouts). All but the histogram are read from
  * `service.getStats()` at scrape time, so the data paths pay nothing for them. Labels are cache names,
  * layers, operations and outcomes, never keys.
  */
