@@ -11,6 +11,9 @@ import { type Loader, type LoaderContext, newLoaderCall } from './loader-context
 import { type LoadingCounters, newLoadingCounters } from './loading-counters.js'
 import type { ResolvedGetOrSetOptions } from './loading-options.js'
 
+/** Most keys whose `graceBackoff` is remembered at once. */
+const MAX_BACKOFF_KEYS = 10_000
+
 const UNDEFINED_VALUE = 'The loader resolved undefined, which cannot be cached; resolve null for "nothing"'
 
 /** One load: the key, its loader and options, what the lookups found, and the flight it settles. */
@@ -177,7 +180,7 @@ export class LoadFlow<V> {
       this.counters.loadErrors++
       this.#notifyError(load, error)
       if (waited && graceCopy && !flight.settled) {
-        this.#backoffUntil.set(key, target.clock.now() + options.graceBackoffMs)
+        this.#backOff(key, target.clock.now() + options.graceBackoffMs)
         target.logger.warn(
           {
             cache: target.name,
@@ -219,6 +222,18 @@ export class LoadFlow<V> {
     this.#notifyError(load, error)
     flight.abandon(error)
     this.#forget(load.key, flight)
+  }
+
+  /**
+   * Serves the fail-safe copy of `key` until `untilMs` without calling the loader. Bounded: keys that
+   * are never asked for again would otherwise stay forever; the oldest goes first (a lost backoff
+   * costs one loader call, no more).
+   */
+  #backOff(key: string, untilMs: number): void {
+    const backoff = this.#backoffUntil
+    backoff.delete(key)
+    backoff.set(key, untilMs)
+    if (backoff.size > MAX_BACKOFF_KEYS) backoff.delete(backoff.keys().next().value as string)
   }
 
   /** Whether the lookups found a copy that expired within `grace`. */
