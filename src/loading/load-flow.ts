@@ -64,9 +64,11 @@ export class LoadFlow<V> {
         this.#refresh(key, loader, options)
       return Promise.resolve(inL1)
     }
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(signal.reason)
     const flight =
       this.#flights.get(key) ?? this.#start(key, loader, options, probe ?? newEntryProbe<V>(), keep)
-    return flight.wait(options.signal)
+    return flight.wait(signal)
   }
 
   #start(
@@ -128,6 +130,8 @@ export class LoadFlow<V> {
     const { key, options, probe, flight } = load
     const target = this.#target
     const found = await target.lookUpPastL1(key, probe, load.budget, load.keep)
+    // Every caller left during the lookup: nobody to load for.
+    if (flight.abandoned) return false
     if (found !== undefined) {
       // Forgotten before its callers resume: a call they make next must not join this flight.
       this.#forget(key, flight)
@@ -334,7 +338,10 @@ export class LoadFlow<V> {
       if (acquired) {
         this.counters.locksAcquired++
         try {
-          return await this.#load(load)
+          // Another instance may have stored its value and released the lock between our look at
+          // L2 and the lock: look once more, so that one value is not loaded twice.
+          if (!(await this.#foundInL2(load))) await this.#load(load)
+          return
         } finally {
           void guard.run(
             'unlock',
@@ -352,15 +359,22 @@ export class LoadFlow<V> {
         return this.#load(load)
       }
       await pauseBeforeLook(attempt)
-      const probe = newEntryProbe<V>()
-      const found = await this.#target.readL2(load.key, probe, budget, load.keep)
-      if (found === undefined) continue
-      if (load.trigger === 'miss') {
-        this.#forget(load.key, load.flight)
-        return load.flight.resolve(found)
-      }
-      if (!this.#refreshDue(probe.expiresAtMs, options)) return load.flight.resolve(found)
+      if (await this.#foundInL2(load)) return
     }
+  }
+
+  /**
+   * Whether L2 now holds what this load is for (a live value for a miss, one not due for refresh for
+   * a refresh), which then settles it.
+   */
+  async #foundInL2(load: Load<V>): Promise<boolean> {
+    const probe = newEntryProbe<V>()
+    const found = await this.#target.readL2(load.key, probe, load.budget, load.keep)
+    if (found === undefined) return false
+    if (load.trigger === 'refresh' && this.#refreshDue(probe.expiresAtMs, load.options)) return false
+    this.#forget(load.key, load.flight)
+    load.flight.resolve(found)
+    return true
   }
 }
 
