@@ -172,6 +172,10 @@ describe('bench tables', () => {
     expect(targetTopics([evaluateTarget(coherence, [1]), evaluateTarget(spec, [1])])).toBe(
       'performance and coherence',
     )
+    const loading = { ...spec, topic: 'loading' as const }
+    expect(
+      targetTopics([evaluateTarget(loading, [1]), evaluateTarget(coherence, [1]), evaluateTarget(spec, [1])]),
+    ).toBe('performance, coherence and loading')
   })
 })
 

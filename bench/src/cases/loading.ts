@@ -173,7 +173,7 @@ export async function runLoading(ctx: BenchContext): Promise<GroupResult> {
       evaluateTarget(
         {
           id: 'loading-eager-waits',
-          issue: 15,
+          topic: 'loading',
           label: 'Loading with eagerRefresh: callers that waited on a loader after warm-up',
           comparison: '<=',
           target: 0,
@@ -184,7 +184,7 @@ export async function runLoading(ctx: BenchContext): Promise<GroupResult> {
       evaluateTarget(
         {
           id: 'loading-eager-p99',
-          issue: 15,
+          topic: 'loading',
           label: 'Loading: p99 caller latency, eagerRefresh ÷ without',
           comparison: '<=',
           target: P99_RATIO_TARGET,
