@@ -108,6 +108,29 @@ describe('grace: the fail-safe copy', () => {
     }
   })
 
+  it('is kept in L1 when get() promotes the entry again after l1Ttl', async () => {
+    const server = new RedisServer()
+    await server.start()
+    try {
+      const clock = new FakeClock()
+      const cache = openService(
+        { l2Url: server.url, l2CommandTimeout: '200ms' },
+        { clock },
+      ).createCache<string>({ l2KeyPrefix: 'promoted-grace', l1Enabled: true, l1Ttl: 5 })
+      const options = { ttl: 20, grace: '1h' }
+      await cache.getOrSet('k', () => 'v1', options)
+      clock.advance(6000) // past l1Ttl: the next get() reads L2 and promotes the entry again
+      const l2Hits = cache.getStats().l2.hits
+      expect(await cache.get('k')).toBe('v1')
+      expect(cache.getStats().l2.hits).toBe(l2Hits + 1)
+      clock.advance(20_000) // expired
+      await server.pause()
+      expect(await cache.getOrSet('k', failing, options)).toBe('v1')
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('graceBackoff: after a failure the copy is served without calling the loader, then the loader is tried again', async () => {
     const clock = new FakeClock()
     const cache = openService({ l2Url: redis.server.url }, { clock }).createCache<string>({
