@@ -115,6 +115,24 @@ describe('softTimeout', () => {
     expect(cache.getStats().loading).toMatchObject({ softTimeouts: 1, staleServed: 1, loads: 2 })
   })
 
+  it('a load that goes on after softTimeout is aborted at hardTimeout, and the key loads again', async () => {
+    const clock = new FakeClock()
+    const cache = openService({ l2Url: redis.server.url }, { clock }).createCache<string>({
+      l2KeyPrefix: 'soft-hard',
+      l1Enabled: true,
+    })
+    const options = { ttl: 10, grace: '1h', softTimeout: '20ms', hardTimeout: '80ms' }
+    await cache.getOrSet('k', () => 'v1', options)
+    clock.advance(12_000)
+    const never = controlledLoader<string>()
+    expect(await cache.getOrSet('k', never.loader, options)).toBe('v1')
+    const signal = never.calls[0]?.signal as AbortSignal
+    await once(signal, 'abort')
+    expect(isCacheLoaderTimeoutError(signal.reason)).toBe(true)
+    expect(await cache.getOrSet('k', () => 'v2', options)).toBe('v2')
+    expect(cache.getStats().loading).toMatchObject({ softTimeouts: 1, hardTimeouts: 1 })
+  })
+
   it('does not apply without an expired copy: callers wait for the loader', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache<string>({ l2KeyPrefix: 'soft-none' })
     const slow = controlledLoader<string>()
