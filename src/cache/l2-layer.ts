@@ -1,5 +1,6 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
-import { EntryDecodeError, entryExpiresAtMs } from '../backends/l2/entry-format.js'
+import { ENTRY_HEADER_FIXED_BYTES, EntryDecodeError, entryExpiresAtMs } from '../backends/l2/entry-format.js'
+import type { L2Backend } from '../backends/l2/l2-backend.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from '../invalidation/invalidation-publisher.js'
@@ -176,12 +177,16 @@ export class L2Layer {
   async remainingTtlMs(key: string): Promise<number | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (this.journal.isPending(fullKey)) return undefined
-    const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller)
-    if (bytes === L2_FAILED || bytes === null) return undefined
-    const expiresAtMs = entryExpiresAtMs(bytes)
+    const expiresAtMs = await this.#expiryOf(fullKey)
     if (expiresAtMs === undefined) return undefined
     const remainingMs = expiresAtMs - this.#parts.clock.now()
     return remainingMs > 0 ? remainingMs : undefined
+  }
+
+  /** The expiry in the header of `fullKey`'s entry, `undefined` when missing, not an entry, or L2 fails. */
+  async #expiryOf(fullKey: string, budget?: L2Budget): Promise<number | undefined> {
+    const header = await this.guard.run('header', (l2) => readHeader(l2, fullKey), this.#caller, budget)
+    return header === L2_FAILED || header === null ? undefined : entryExpiresAtMs(header)
   }
 
   /** Deletes every key under the cache's prefix: how many, or `undefined` when L2 failed (journaled). */
@@ -212,6 +217,7 @@ export class L2Layer {
     if (this.journal.clearPending) return
     const clock = this.#parts.clock
     await collectL2Keys(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, prefix, keys, limit, {
+      read: readHeader,
       isLive: (bytes) => {
         const expiresAtMs = entryExpiresAtMs(bytes)
         return expiresAtMs !== undefined && expiresAtMs > clock.now()
@@ -262,6 +268,9 @@ export class L2Layer {
 
   /** Removes an expired copy kept by `grace` (only if it is still that copy); whether it did. */
   async #removeExpiredCopy(fullKey: string, budget: L2Budget): Promise<boolean> {
+    // The header first: for a live value (the usual answer) the value itself is not read.
+    const expiry = await this.#expiryOf(fullKey, budget)
+    if (expiry !== undefined && expiry > this.#parts.clock.now()) return false
     const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller, budget)
     if (bytes === L2_FAILED || bytes === null) return bytes === null
     const expiresAtMs = entryExpiresAtMs(bytes)
@@ -287,4 +296,9 @@ export class L2Layer {
     this.#parts.onError('get', 'decode', error)
     void this.guard.run('delete', (l2) => l2.delete([fullKey]), this.#caller)
   }
+}
+
+/** The header of an entry (what holds its expiry), through `getPrefix` when the backend has it. */
+function readHeader(l2: L2Backend, fullKey: string): Promise<Uint8Array | null> {
+  return l2.getPrefix === undefined ? l2.get(fullKey) : l2.getPrefix(fullKey, ENTRY_HEADER_FIXED_BYTES)
 }

@@ -1,3 +1,4 @@
+import type { L2Backend } from '../backends/l2/l2-backend.js'
 import { escapeGlob } from '../kernel/keys.js'
 import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
 import type { RepairJournal } from '../resilience/repair-journal.js'
@@ -18,15 +19,16 @@ export async function unlinkPrefix(execute: L2Executor, keyPrefix: string): Prom
   return removed
 }
 
-/** Which listed entries count: given each entry's bytes. */
+/** Which listed entries count: what to read of each entry, and whether that says it is live. */
 export interface KeyFilter {
+  read(l2: L2Backend, fullKey: string): Promise<Uint8Array | null>
   isLive(bytes: Uint8Array): boolean
 }
 
 /**
  * Adds to `keys` the L2 keys under `keyPrefix + prefix` (without `keyPrefix`) until `limit`, leaving
  * out keys the journal marks as stale in L2 and, with a `filter`, entries it finds not live (each
- * page's entries are read in one batch of GETs). Stops quietly when L2 fails: the listing is best effort.
+ * page's entries are read in one batch). Stops quietly when L2 fails: the listing is best effort.
  */
 export async function collectL2Keys(
   guard: L2Guard,
@@ -46,7 +48,11 @@ export async function collectL2Keys(
     const candidates = page.keys.filter((fullKey) => !journal.isPending(fullKey))
     let live = candidates
     if (filter !== undefined && candidates.length > 0) {
-      const entries = await guard.run('get', (l2) => Promise.all(candidates.map((k) => l2.get(k))), caller)
+      const entries = await guard.run(
+        'header',
+        (l2) => Promise.all(candidates.map((fullKey) => filter.read(l2, fullKey))),
+        caller,
+      )
       if (entries === L2_FAILED) return
       live = candidates.filter((_, i) => {
         const bytes = entries[i]

@@ -255,7 +255,8 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
 
 /**
  * The absolute expiry in an entry's header (ms since the epoch, `Infinity` for none) without decoding
- * its payload, or `undefined` for bytes that are not an entry of this format version. For the
+ * its payload, or `undefined` for bytes that are not an entry of this format version. The first
+ * {@link ENTRY_HEADER_FIXED_BYTES} bytes of an entry are enough. For the
  * questions about an entry that are answered from its expiry alone (does it exist, how long to live).
  */
 export function entryExpiresAtMs(input: Uint8Array): number | undefined {
