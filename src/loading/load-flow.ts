@@ -378,7 +378,11 @@ export class LoadFlow<V> {
   }
 }
 
+/** Entries kept as usual: bare in L1, nothing past their expiry. */
+const PLAIN: KeepInL1 = Object.freeze({ graceMs: 0, timed: false })
+
 /** How a load keeps entries in L1: timed when `grace` or `eagerRefresh` needs their expiry. */
 function keepOf(options: ResolvedGetOrSetOptions): KeepInL1 {
-  return { graceMs: options.graceMs, timed: options.graceMs > 0 || options.eagerRefresh > 0 }
+  if (options.graceMs === 0 && options.eagerRefresh === 0) return PLAIN
+  return { graceMs: options.graceMs, timed: true }
 }
