@@ -38,8 +38,9 @@ export interface LoadingDefaultsOptions {
    */
   softTimeout?: Duration
   /**
-   * Callers stop waiting for the loader after this long: they get the expired copy when there is one,
-   * else a `CacheLoaderTimeoutError`; the loader's `ctx.signal` is aborted once nobody waits for it.
+   * Callers stop waiting for a load after this long (its L2 lookup, a wait for a distributed lock and
+   * the loader): they get the expired copy when there is one, else a `CacheLoaderTimeoutError`; the
+   * loader's `ctx.signal` is aborted once nobody waits for it.
    * FusionCache: `FactoryHardTimeout`; BentoCache: `hardTimeout`. @default 0 (none)
    */
   hardTimeout?: Duration

@@ -89,12 +89,15 @@ export class LoadFlow<V> {
       keep,
       trigger: 'miss',
     }
+    this.#startHardTimeout(load)
     void this.#fly(load).then(
       (refreshDue) => {
+        flight.clearTimers()
         this.#forget(key, flight)
         if (refreshDue) this.#refresh(key, loader, options)
       },
       (error: unknown) => {
+        flight.clearTimers()
         flight.reject(error)
         this.#forget(key, flight)
       },
@@ -163,6 +166,8 @@ export class LoadFlow<V> {
     const target = this.#target
     const waited = load.trigger === 'miss'
     const graceCopy = this.#hasGraceCopy(load)
+    // hardTimeout passed while looking in L2 or waiting for the lock: nobody to load for.
+    if (flight.abandoned) return
     this.counters.loads++
     const call = newLoaderCall(key, flight.controller.signal, probe.value)
     if (waited && graceCopy && options.softTimeoutMs > 0) {
@@ -172,7 +177,6 @@ export class LoadFlow<V> {
         this.#serveStale(load, 'soft-timeout')
       })
     }
-    if (options.hardTimeoutMs > 0) flight.after(options.hardTimeoutMs, () => this.#hardTimeout(load))
     const startedAt = performance.now()
     let value: V
     try {
@@ -213,6 +217,15 @@ export class LoadFlow<V> {
     }
     this.#forget(key, flight)
     flight.resolve(value)
+  }
+
+  /**
+   * Arms `hardTimeout` for a whole flight (the L2 lookup, the wait for a distributed lock, the
+   * loader): a key is never held beyond its callers' patience.
+   */
+  #startHardTimeout(load: Load<V>): void {
+    const hardTimeoutMs = load.options.hardTimeoutMs
+    if (hardTimeoutMs > 0) load.flight.after(hardTimeoutMs, () => this.#hardTimeout(load))
   }
 
   /** `hardTimeout` passed: callers get the expired copy or a timeout error, the loader is aborted. */
@@ -294,7 +307,11 @@ export class LoadFlow<V> {
       keep: keepOf(options),
       trigger: 'refresh',
     }
-    const forget = () => this.#forget(key, flight)
+    const forget = () => {
+      flight.clearTimers()
+      this.#forget(key, flight)
+    }
+    this.#startHardTimeout(load)
     void this.#reload(load).then(forget, (error: unknown) => {
       flight.reject(error)
       forget()
@@ -327,7 +344,7 @@ export class LoadFlow<V> {
     const token = newLockToken()
     const deadline = performance.now() + options.lockTimeoutMs
     let waited = false
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !load.flight.abandoned; attempt++) {
       const acquired = await guard.run(
         'lock',
         (l2) => l2.setIfNotExist(lockKey, token, options.lockTimeoutMs),

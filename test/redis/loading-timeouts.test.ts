@@ -65,6 +65,18 @@ describe('hardTimeout', () => {
     expect(cache.getStats().loading).toMatchObject({ loads: 2, hardTimeouts: 1, loadErrors: 1 })
   })
 
+  it('also bounds the wait for a distributed lock another instance holds', async () => {
+    const cache = openService({ l2Url: redis.server.url }).createCache<string>({ l2KeyPrefix: 'hard-lock' })
+    // Another instance holds the lock and is slow to deliver.
+    await rawClient.client.set('::lock::hard-lock::k', 'someone else', 'PX', 60_000)
+    let calls = 0
+    const options = { lock: 'distributed', lockTimeout: 30, hardTimeout: '100ms' } as const
+    const error = await cache.getOrSet('k', () => `mine ${++calls}`, options).catch((e: unknown) => e)
+    expect(isCacheLoaderTimeoutError(error)).toBe(true)
+    expect(calls).toBe(0)
+    expect(cache.getStats().loading).toMatchObject({ lockWaits: 1, hardTimeouts: 1, loads: 0 })
+  })
+
   it('drops the value of a loader that settles after the timeout', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache<string>({ l2KeyPrefix: 'late' })
     const late = controlledLoader<string>()
