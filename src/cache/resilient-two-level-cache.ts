@@ -1,7 +1,7 @@
 import type { L1Backend } from '../backends/l1/l1-backend.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
-import { InflightReads } from '../invalidation/inflight-reads.js'
+import { InflightReads, type ReadTicket } from '../invalidation/inflight-reads.js'
 import type { InvalidationReceiver } from '../invalidation/invalidation-bus.js'
 import { L1Invalidator } from '../invalidation/l1-invalidator.js'
 import { CacheError } from '../kernel/errors.js'
@@ -128,6 +128,8 @@ export class ResilientTwoLevelCache<V = unknown>
       readL2: (key, probe, budget, keep) => path.readL2(key, l2 as L2Layer, probe, budget, keep),
       writeThrough: (key, value, ttlMs, keep, budget) => path.writeThrough(key, value, ttlMs, keep, budget),
       entryTtlMs: (ttlMs) => path.entryTtlMs(ttlMs),
+      beginLoad: (key) => this.#inflight.begin(key),
+      endLoad: (ticket) => this.#inflight.end(ticket as ReadTicket),
     })
   }
 

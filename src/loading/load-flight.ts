@@ -14,6 +14,8 @@ export class LoadFlight<V> {
   abandoned = false
   /** Called when the last caller left before `result` settled (each by its own signal). */
   onAllLeft: (() => void) | undefined
+  /** The cache's tracking of this load, until it ends (see {@link invalidated}). */
+  ticket: { readonly invalidated: boolean } | undefined
   #waiters = 0
   // Typed loosely so that a flight of a narrower V stays assignable to one of `unknown` (a cache of
   // `User` passed where a cache of `unknown` is expected).
@@ -29,6 +31,14 @@ export class LoadFlight<V> {
     // A flight nobody waits for (an eager refresh, or one every caller left) must not end as an
     // unhandled rejection; the callers that do wait get their own handlers from `wait`.
     this.result.catch(() => undefined)
+  }
+
+  /**
+   * Whether the key was written, deleted or invalidated since this load started: what it loads may
+   * predate that change, so it is not stored, and new callers do not join it.
+   */
+  get invalidated(): boolean {
+    return this.ticket?.invalidated === true
   }
 
   /** Settles `result` with a value, unless it has settled already. */

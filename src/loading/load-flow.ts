@@ -66,8 +66,13 @@ export class LoadFlow<V> {
     }
     const signal = options.signal
     if (signal?.aborted) return Promise.reject(signal.reason)
-    const flight =
-      this.#flights.get(key) ?? this.#start(key, loader, options, probe ?? newEntryProbe<V>(), keep)
+    let flight = this.#flights.get(key)
+    if (flight?.invalidated) {
+      // The key changed since that load started: its value may be older than the change.
+      this.#forget(key, flight)
+      flight = undefined
+    }
+    flight ??= this.#start(key, loader, options, probe ?? newEntryProbe<V>(), keep)
     return flight.wait(signal)
   }
 
@@ -92,14 +97,12 @@ export class LoadFlow<V> {
     this.#startHardTimeout(load)
     void this.#fly(load).then(
       (refreshDue) => {
-        flight.clearTimers()
-        this.#forget(key, flight)
+        this.#end(key, flight)
         if (refreshDue) this.#refresh(key, loader, options)
       },
       (error: unknown) => {
-        flight.clearTimers()
         flight.reject(error)
-        this.#forget(key, flight)
+        this.#end(key, flight)
       },
     )
     return flight
@@ -108,12 +111,23 @@ export class LoadFlow<V> {
   /** A new flight for `key` in `flights`, forgotten (and its loader aborted) when every caller left it. */
   #register(key: string, flights: Map<string, LoadFlight<V>>): LoadFlight<V> {
     const flight = new LoadFlight<V>()
+    flight.ticket = this.#target.beginLoad(key)
     flight.onAllLeft = () => {
       flight.abandon(new Error('every caller of this load left (their signals aborted)'))
-      this.#forget(key, flight)
+      this.#end(key, flight)
     }
     flights.set(key, flight)
     return flight
+  }
+
+  /** A flight is over (or abandoned): its timers, its registration and its tracking end. */
+  #end(key: string, flight: LoadFlight<V>): void {
+    flight.clearTimers()
+    this.#forget(key, flight)
+    const ticket = flight.ticket
+    if (ticket === undefined) return
+    flight.ticket = undefined
+    this.#target.endLoad(ticket)
   }
 
   /** Only the flight still registered: an abandoned one must never remove its successor. */
@@ -205,7 +219,7 @@ export class LoadFlow<V> {
     }
     flight.clearTimers()
     if (value === undefined) throw new CacheSerializationError(UNDEFINED_VALUE)
-    const stored = !call.skipped && !flight.abandoned
+    const stored = !call.skipped && !flight.abandoned && !flight.invalidated
     if (stored) {
       const ttlMs = target.entryTtlMs(call.ttlMs ?? options.ttlMs)
       await target.writeThrough(key, value, ttlMs, load.keep, load.budget)
@@ -238,7 +252,7 @@ export class LoadFlow<V> {
     this.counters.loadErrors++
     this.#notifyError(load, error)
     flight.abandon(error)
-    this.#forget(load.key, flight)
+    this.#end(load.key, flight)
   }
 
   /**
@@ -307,10 +321,7 @@ export class LoadFlow<V> {
       keep: keepOf(options),
       trigger: 'refresh',
     }
-    const forget = () => {
-      flight.clearTimers()
-      this.#forget(key, flight)
-    }
+    const forget = () => this.#end(key, flight)
     this.#startHardTimeout(load)
     void this.#reload(load).then(forget, (error: unknown) => {
       flight.reject(error)

@@ -11,6 +11,11 @@ export interface LoadNotifier {
   notify<E extends 'load' | 'load:error' | 'stale'>(event: E, ...payload: CacheEvents[E]): void
 }
 
+/** A load in flight, as the cache tracks it: `invalidated` turns true when its key is written, deleted or invalidated. */
+export interface LoadTicket {
+  readonly invalidated: boolean
+}
+
 /** What the loading flow needs of its cache: the lookups and the write it builds on. */
 export interface LoadTarget<V> {
   readonly name: string
@@ -59,4 +64,8 @@ export interface LoadTarget<V> {
   ): Promise<void>
   /** The lifetime of a new entry: `ttlMs`, or the cache's `l2Ttl`, with the cache's jitter. */
   entryTtlMs(ttlMs: number | undefined): number
+  /** Starts tracking a load of `key`, so that a change of the key meanwhile marks it. */
+  beginLoad(key: string): LoadTicket
+  /** Stops tracking a load; called once per ticket. */
+  endLoad(ticket: LoadTicket): void
 }

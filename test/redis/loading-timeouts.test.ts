@@ -242,3 +242,43 @@ describe('loader context', () => {
     expect(await cache.getOrSet('user:2', () => 'no ctx')).toBe('no ctx')
   })
 })
+
+describe('a change of the key while it loads', () => {
+  it('a delete during the load: callers get the value, it is not stored, the next call loads again', async () => {
+    const cache = openService({ l2Url: redis.server.url }).createCache<string>({
+      l2KeyPrefix: 'load-delete',
+      l1Enabled: true,
+    })
+    const slow = controlledLoader<string>()
+    const pending = cache.getOrSet('k', slow.loader)
+    await slow.called
+    // The source of truth changed and the application deleted the key: the value being loaded may
+    // be from before that change.
+    await cache.delete('k')
+    slow.resolve('read before the change')
+    expect(await pending).toBe('read before the change')
+    expect(await cache.get('k')).toBeUndefined()
+    expect(await rawClient.client.exists('load-delete::k')).toBe(0)
+    expect(await cache.getOrSet('k', () => 'after the change')).toBe('after the change')
+  })
+
+  it('a caller after a set does not join the load that started before it', async () => {
+    const clock = new FakeClock()
+    const cache = openService({ l2Url: redis.server.url }, { clock }).createCache<string>({
+      l2KeyPrefix: 'load-set',
+      l1Enabled: true,
+    })
+    const options = { ttl: 10, grace: '1h', softTimeout: '20ms' }
+    await cache.getOrSet('k', () => 'v1', options)
+    clock.advance(12_000)
+    const slow = controlledLoader<string>()
+    // The expired copy after the soft timeout; the load goes on.
+    expect(await cache.getOrSet('k', slow.loader, options)).toBe('v1')
+    await cache.set('k', 'v2', { ttl: 0.001 }) // written, and expired at once on the fake clock
+    clock.advance(10)
+    let calls = 0
+    expect(await cache.getOrSet('k', () => `v3 (${++calls})`, options)).toBe('v3 (1)')
+    slow.resolve('old')
+    expect(await cache.getOrSet('k', () => 'v4', options)).toBe('v3 (1)')
+  })
+})
