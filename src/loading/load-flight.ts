@@ -14,6 +14,11 @@ export class LoadFlight<V> {
   abandoned = false
   /** Called when the last caller left before `result` settled (each by its own signal). */
   onAllLeft: (() => void) | undefined
+  /**
+   * Set when callers got an expired copy while the loader goes on (`softTimeout`): until when that
+   * copy is within `grace`, on the cache's clock. Past it, new callers do not join this load.
+   */
+  staleUntilMs: number | undefined
   /** The cache's tracking of this load, until it ends (see {@link invalidated}). */
   ticket: { readonly invalidated: boolean } | undefined
   #waiters = 0

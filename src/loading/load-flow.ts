@@ -67,8 +67,7 @@ export class LoadFlow<V> {
     const signal = options.signal
     if (signal?.aborted) return Promise.reject(signal.reason)
     let flight = this.#flights.get(key)
-    if (flight?.invalidated) {
-      // The key changed since that load started: its value may be older than the change.
+    if (flight !== undefined && !this.#joinable(flight)) {
       this.#forget(key, flight)
       flight = undefined
     }
@@ -106,6 +105,17 @@ export class LoadFlow<V> {
       },
     )
     return flight
+  }
+
+  /**
+   * Whether a new caller may join `flight`: not when the key changed since it started (its value may
+   * be older than the change), nor when it serves an expired copy that is now past `grace` (a loader
+   * that never settles, without `hardTimeout`, must not serve it for ever).
+   */
+  #joinable(flight: LoadFlight<V>): boolean {
+    if (flight.invalidated) return false
+    const staleUntilMs = flight.staleUntilMs
+    return staleUntilMs === undefined || this.#target.clock.now() < staleUntilMs
   }
 
   /** A new flight for `key` in `flights`, forgotten (and its loader aborted) when every caller left it. */
@@ -189,6 +199,7 @@ export class LoadFlow<V> {
         if (flight.settled) return
         this.counters.softTimeouts++
         this.#serveStale(load, 'soft-timeout')
+        flight.staleUntilMs = target.clock.now() + options.graceMs - probe.expiredForMs
       })
     }
     const startedAt = performance.now()

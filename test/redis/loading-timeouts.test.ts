@@ -145,6 +145,24 @@ describe('softTimeout', () => {
     expect(cache.getStats().loading).toMatchObject({ softTimeouts: 1, hardTimeouts: 1 })
   })
 
+  it('without hardTimeout, a load that never settles serves the expired copy only until grace ends', async () => {
+    const clock = new FakeClock()
+    const cache = openService({ l2Url: redis.server.url }, { clock }).createCache<string>({
+      l2KeyPrefix: 'soft-grace-end',
+      l1Enabled: true,
+    })
+    const options = { ttl: 10, grace: 60, softTimeout: '20ms' }
+    await cache.getOrSet('k', () => 'v1', options)
+    clock.advance(12_000)
+    const never = controlledLoader<string>()
+    expect(await cache.getOrSet('k', never.loader, options)).toBe('v1')
+    clock.advance(30_000) // still within grace: the copy, no second loader call
+    expect(await cache.getOrSet('k', never.loader, options)).toBe('v1')
+    expect(never.calls).toHaveLength(1)
+    clock.advance(30_000) // grace is over: a new load
+    expect(await cache.getOrSet('k', () => 'v2', options)).toBe('v2')
+  })
+
   it('does not apply without an expired copy: callers wait for the loader', async () => {
     const cache = openService({ l2Url: redis.server.url }).createCache<string>({ l2KeyPrefix: 'soft-none' })
     const slow = controlledLoader<string>()
