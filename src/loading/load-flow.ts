@@ -5,14 +5,12 @@ import { type L2Budget, l2Budget } from '../resilience/l2-budget.js'
 import { L2_FAILED } from '../resilience/l2-guard.js'
 import { lockKeyOf, newLockToken, pauseBeforeLook } from './distributed-lock.js'
 import { type EntryProbe, type KeepInL1, newEntryProbe } from './entry-probe.js'
+import { GraceBackoff } from './grace-backoff.js'
 import { LoadFlight } from './load-flight.js'
 import type { LoadTarget } from './load-target.js'
 import { type Loader, type LoaderContext, newLoaderCall } from './loader-context.js'
 import { type LoadingCounters, newLoadingCounters } from './loading-counters.js'
 import type { ResolvedGetOrSetOptions } from './loading-options.js'
-
-/** Most keys whose `graceBackoff` is remembered at once. */
-const MAX_BACKOFF_KEYS = 10_000
 
 const UNDEFINED_VALUE = 'The loader resolved undefined, which cannot be cached; resolve null for "nothing"'
 
@@ -46,8 +44,7 @@ export class LoadFlow<V> {
    * L1 meanwhile must not wait for a reload of a value L2 still holds live.
    */
   readonly #refreshing = new Map<string, LoadFlight<V>>()
-  /** Keys whose loader failed while an expired copy was served: until when that copy is served again. */
-  readonly #backoffUntil = new Map<string, number>()
+  readonly #backoff = new GraceBackoff()
 
   constructor(target: LoadTarget<V>) {
     this.#target = target
@@ -165,14 +162,10 @@ export class LoadFlow<V> {
       flight.resolve(found)
       return this.#refreshDue(probe.expiresAtMs, options)
     }
-    const backoffUntil = this.#backoffUntil.get(key)
-    if (backoffUntil !== undefined) {
-      if (target.clock.now() < backoffUntil && this.#hasGraceCopy(load)) {
-        this.#forget(key, flight)
-        this.#serveStale(load, 'backoff')
-        return false
-      }
-      this.#backoffUntil.delete(key)
+    if (this.#backoff.isActive(key, target.clock.now()) && this.#hasGraceCopy(load)) {
+      this.#forget(key, flight)
+      this.#serveStale(load, 'backoff')
+      return false
     }
     await this.#loadMaybeUnderLock(load)
     return false
@@ -213,7 +206,7 @@ export class LoadFlow<V> {
       this.counters.loadErrors++
       this.#notifyError(load, error)
       if (waited && graceCopy && !flight.settled) {
-        this.#backOff(key, target.clock.now() + options.graceBackoffMs)
+        this.#backoff.start(key, target.clock.now() + options.graceBackoffMs)
         target.logger.warn(
           {
             cache: target.name,
@@ -234,7 +227,7 @@ export class LoadFlow<V> {
     if (stored) {
       const ttlMs = target.entryTtlMs(call.ttlMs ?? options.ttlMs)
       await target.writeThrough(key, value, ttlMs, load.keep, load.budget)
-      this.#backoffUntil.delete(key)
+      this.#backoff.end(key)
     }
     if ((target.events.watched & LOAD) !== 0) {
       const durationMs = performance.now() - startedAt
@@ -264,18 +257,6 @@ export class LoadFlow<V> {
     this.#notifyError(load, error)
     flight.abandon(error)
     this.#end(load.key, flight)
-  }
-
-  /**
-   * Serves the fail-safe copy of `key` until `untilMs` without calling the loader. Bounded: keys that
-   * are never asked for again would otherwise stay forever; the oldest goes first (a lost backoff
-   * costs one loader call, no more).
-   */
-  #backOff(key: string, untilMs: number): void {
-    const backoff = this.#backoffUntil
-    backoff.delete(key)
-    backoff.set(key, untilMs)
-    if (backoff.size > MAX_BACKOFF_KEYS) backoff.delete(backoff.keys().next().value as string)
   }
 
   /** Whether the lookups found a copy that expired within `grace`. */
