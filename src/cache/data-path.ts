@@ -139,6 +139,7 @@ export class CacheDataPath<V> {
     if ((this.#events.watched & SET) !== 0) this.#events.notify('set', { cache: this.#name, key, l2Written })
   }
 
+  /** Stores a value the caller gave in L1 (as `keep` says), and marks the reads and loads of `key` in flight. */
   writeL1(key: string, value: V, ttlMs: number, keep = PLAIN): void {
     this.#inflight.invalidate(key)
     const l1 = this.#l1

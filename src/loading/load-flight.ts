@@ -67,6 +67,7 @@ export class LoadFlight<V> {
     this.#timers.push(timer)
   }
 
+  /** Cancels the timers set with {@link after}. */
   clearTimers(): void {
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.length = 0
