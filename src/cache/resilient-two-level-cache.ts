@@ -1,4 +1,5 @@
 import type { L1Backend } from '../backends/l1/l1-backend.js'
+import { assertCallOptions, LIST_KEYS_OPTION_NAMES, SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
 import { InflightReads, type ReadTicket } from '../invalidation/inflight-reads.js'
@@ -161,6 +162,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'set')
     const path = this.#path
     await path.writeThrough(key, value, path.entryTtlMs(ttlMsOf(options)))
   }
@@ -207,6 +209,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'setIfNotExist')
     const path = this.#path
     const ttlMs = path.entryTtlMs(ttlMsOf(options))
     const encoded = path.encode(value, ttlMs)
@@ -281,6 +284,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
     this.#assertOpen()
+    assertCallOptions(options, LIST_KEYS_OPTION_NAMES, 'listKeys')
     if (typeof prefix !== 'string')
       throw new TypeError(`listKeys: prefix must be a string, got ${typeof prefix}`)
     const limit = options.limit ?? Number.POSITIVE_INFINITY

@@ -1,7 +1,8 @@
+import { assertCallOptions, GET_OR_SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
-import { LOADING_DEFAULTS_NAMES, resolveLoadingDefaults } from '../config/loading-defaults.js'
+import { resolveLoadingDefaults } from '../config/loading-defaults.js'
 import type { Duration, LoadingDefaultsOptions, ResolvedLoadingDefaults } from '../config/options.js'
-import { describeValue, suggestOption } from '../config/validate.js'
+import { describeValue } from '../config/validate.js'
 
 /**
  * Per-call options of `getOrSet` (and `wrap`). The loading options (`grace`, `graceBackoff`,
@@ -43,16 +44,6 @@ export interface ResolvedGetOrSetOptions extends ResolvedLoadingDefaults {
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5000
 
-/** The option names of `getOrSet`. */
-export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
-  'ttl',
-  'lock',
-  'lockTimeout',
-  'staleIfError',
-  'signal',
-  ...LOADING_DEFAULTS_NAMES,
-]
-
 /** The options of a call that gives none, under the cache's defaults. */
 export function defaultGetOrSetOptions(defaults: ResolvedLoadingDefaults): ResolvedGetOrSetOptions {
   return {
@@ -73,21 +64,9 @@ export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   call: string,
   defaults: ResolvedGetOrSetOptions,
-  known: readonly string[] = GET_OR_SET_OPTION_NAMES,
 ): ResolvedGetOrSetOptions {
   if (options === undefined) return defaults
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${call}: options must be an object, got ${describeValue(options)}`)
-  }
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue
-    const suggestion = suggestOption(key, known)
-    throw new TypeError(
-      suggestion === undefined
-        ? `${call}: unknown option '${key}'; known options: ${known.join(', ')}`
-        : `${call}: unknown option '${key}'; did you mean '${suggestion}'?`,
-    )
-  }
+  assertCallOptions(options, GET_OR_SET_OPTION_NAMES, call)
   const lock = options.lock ?? 'local'
   if (lock !== 'local' && lock !== 'distributed') {
     throw new TypeError(`${call}: lock must be 'local' or 'distributed', got ${describeValue(lock)}`)

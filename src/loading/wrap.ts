@@ -1,11 +1,10 @@
+import { assertCallOptions, WRAP_OPTION_NAMES } from '../config/call-options.js'
 import type { Loader } from './loader-context.js'
 import type { GetOrSetOptions, ResolvedGetOrSetOptions, WrapOptions } from './loading-options.js'
-import { GET_OR_SET_OPTION_NAMES, resolveGetOrSetOptions } from './loading-options.js'
+import { resolveGetOrSetOptions } from './loading-options.js'
 
 /** What `wrap` builds on: the cache's `getOrSet`. */
 export type GetOrSet<V> = (key: string, loader: Loader<V>, options?: GetOrSetOptions) => Promise<V>
-
-const WRAP_OPTION_NAMES: readonly string[] = ['key', ...GET_OR_SET_OPTION_NAMES]
 
 /**
  * Memoises `fn` through `getOrSet`: each call is a `getOrSet` under `options.key` (fixed, or computed
@@ -19,14 +18,16 @@ export function wrapWith<V, A extends unknown[]>(
   defaults: ResolvedGetOrSetOptions,
 ): (...args: A) => Promise<V> {
   if (typeof fn !== 'function') throw new TypeError(`wrap: fn must be a function, got ${typeof fn}`)
+  // First, so that a misspelt `key` is named as such rather than reported missing.
+  if (typeof options === 'object' && options !== null) assertCallOptions(options, WRAP_OPTION_NAMES, 'wrap')
   const keyOf = options?.key
   if (typeof keyOf !== 'string' && typeof keyOf !== 'function') {
     throw new TypeError(
       `wrap: options.key must be a string or a function of the arguments, got ${typeof keyOf}`,
     )
   }
-  resolveGetOrSetOptions(options, 'wrap', defaults, WRAP_OPTION_NAMES)
   const { key: _key, ...getOrSetOptions } = options
+  resolveGetOrSetOptions(getOrSetOptions, 'wrap', defaults)
   return (...args: A) =>
     getOrSet(typeof keyOf === 'string' ? keyOf : keyOf(...args), () => fn(...args), getOrSetOptions)
 }

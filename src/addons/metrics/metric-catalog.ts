@@ -1,4 +1,9 @@
-import type { CacheServiceStats, CircuitState, L2OperationEvent } from 'resilient-cache'
+import type {
+  CacheServiceStats,
+  CircuitState,
+  InvalidationOperation,
+  L2OperationEvent,
+} from 'resilient-cache'
 
 /**
  * The metrics both exporters publish, read from `service.getStats()` at collection time (so the data
@@ -70,6 +75,20 @@ export const STATS_SERIES: readonly StatsSeries[] = [
     unit: '{message}',
   },
   {
+    key: 'undecodableEntries',
+    kind: 'counter',
+    help: 'L2 entries read as misses because they could not be decoded, by cache and kind (corrupt: deleted; unsupported: left in place)',
+    labelNames: ['cache', 'kind'],
+    unit: '{entry}',
+  },
+  {
+    key: 'invalidationFailing',
+    kind: 'gauge',
+    help: 'Whether the last attempt of an invalidation operation (publish, subscribe, tracking) failed: 1, else 0',
+    labelNames: ['operation'],
+    unit: '1',
+  },
+  {
     key: 'loaderEvents',
     kind: 'counter',
     help: 'getOrSet and wrap loading, by cache and event (load, error, stale_served, eager_refresh, soft_timeout, hard_timeout)',
@@ -77,6 +96,9 @@ export const STATS_SERIES: readonly StatsSeries[] = [
     unit: '{event}',
   },
 ]
+
+/** The operations an invalidation-failing series is reported for. */
+export const INVALIDATION_OPERATIONS: readonly InvalidationOperation[] = ['publish', 'subscribe', 'tracking']
 
 /** `event` of the loader-events counter, and the `stats.loading` counter each one reads. */
 export const LOADER_EVENTS = [
@@ -114,6 +136,8 @@ export interface StatsSamples {
   pendingRepairs: Sample<'cache'>[]
   repairs: Sample<'cache'>[]
   invalidations: Sample<'cache' | 'direction'>[]
+  undecodableEntries: Sample<'cache' | 'kind'>[]
+  invalidationFailing: Sample<'operation'>[]
   loaderEvents: Sample<'cache' | 'event'>[]
 }
 
@@ -127,6 +151,11 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
     pendingRepairs: [],
     repairs: [],
     invalidations: [],
+    undecodableEntries: [],
+    invalidationFailing: INVALIDATION_OPERATIONS.map((operation) => ({
+      labels: { operation },
+      value: stats.invalidation.failing.includes(operation) ? 1 : 0,
+    })),
     loaderEvents: [],
   }
   for (const [cache, cacheStats] of Object.entries(stats.caches)) {
@@ -155,6 +184,11 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
       }
       samples.pendingRepairs.push({ labels: { cache }, value: l2.pendingRepairs })
       samples.repairs.push({ labels: { cache }, value: l2.repairs })
+      samples.undecodableEntries.push({ labels: { cache, kind: 'corrupt' }, value: l2.corruptEntries })
+      samples.undecodableEntries.push({
+        labels: { cache, kind: 'unsupported' },
+        value: l2.unsupportedEntries,
+      })
       const invalidation = cacheStats.invalidation
       if (invalidation.mode !== 'none') {
         samples.invalidations.push({ labels: { cache, direction: 'sent' }, value: invalidation.messagesSent })
