@@ -187,21 +187,31 @@ export class L2Layer {
 
   /**
    * The entry's remaining lifetime in ms from its header (`Infinity` without expiry), `undefined` when
-   * missing, expired (an expired copy kept by `grace` included), marked stale or L2 fails.
+   * missing, expired (an expired copy kept by `grace` included), marked stale or L2 fails. A value
+   * whose header this version cannot read (a newer release's entry, another program's data) is
+   * there: its key's own lifetime (`PTTL`) is the answer.
    */
   async remainingTtlMs(key: string): Promise<number | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (this.journal.isPending(fullKey)) return undefined
-    const expiresAtMs = await this.#expiryOf(fullKey)
-    if (expiresAtMs === undefined) return undefined
-    const remainingMs = expiresAtMs - this.#parts.clock.now()
+    const expiry = await this.#expiryOf(fullKey)
+    if (expiry === 'unreadable') {
+      const remainingMs = await this.guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#caller)
+      return remainingMs === L2_FAILED ? undefined : remainingMs
+    }
+    if (expiry === undefined) return undefined
+    const remainingMs = expiry - this.#parts.clock.now()
     return remainingMs > 0 ? remainingMs : undefined
   }
 
-  /** The expiry in the header of `fullKey`'s entry, `undefined` when missing, not an entry, or L2 fails. */
-  async #expiryOf(fullKey: string, budget?: L2Budget): Promise<number | undefined> {
+  /**
+   * The expiry in the header of `fullKey`'s entry; `undefined` when the key is missing or L2 fails,
+   * `'unreadable'` for a value that is not an entry this version reads.
+   */
+  async #expiryOf(fullKey: string, budget?: L2Budget): Promise<number | 'unreadable' | undefined> {
     const header = await this.guard.run('header', (l2) => readHeader(l2, fullKey), this.#caller, budget)
-    return header === L2_FAILED || header === null ? undefined : entryExpiresAtMs(header)
+    if (header === L2_FAILED || header === null) return undefined
+    return entryExpiresAtMs(header) ?? 'unreadable'
   }
 
   /** Deletes every key under the cache's prefix: how many, or `undefined` when L2 failed (journaled). */
@@ -234,8 +244,9 @@ export class L2Layer {
     await collectL2Keys(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, prefix, keys, limit, {
       read: readHeader,
       isLive: (bytes) => {
+        // A value this version cannot read is listed: it is there, for the instances that can.
         const expiresAtMs = entryExpiresAtMs(bytes)
-        return expiresAtMs !== undefined && expiresAtMs > clock.now()
+        return expiresAtMs === undefined || expiresAtMs > clock.now()
       },
     })
   }
@@ -295,7 +306,7 @@ export class L2Layer {
   async #removeExpiredCopy(fullKey: string, budget: L2Budget): Promise<boolean> {
     // The header first: for a live value (the usual answer) the value itself is not read.
     const expiry = await this.#expiryOf(fullKey, budget)
-    if (expiry !== undefined && expiry > this.#parts.clock.now()) return false
+    if (expiry === 'unreadable' || (expiry !== undefined && expiry > this.#parts.clock.now())) return false
     const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller, budget)
     if (bytes === L2_FAILED || bytes === null) return bytes === null
     const expiresAtMs = entryExpiresAtMs(bytes)

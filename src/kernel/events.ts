@@ -109,7 +109,7 @@ export type L2Outcome = 'ok' | 'error' | 'timeout'
  * report it. Never the key or the value.
  */
 export interface L2OperationEvent {
-  /** `get`, `header` (an entry's header only: `isOnCache`, `getTtl`, `listKeys`), `set`, `setIfNotExist`, `delete`, `scan`, `clear`, `publish`, `lock`, `unlock`, `repair`, `ping`. */
+  /** `get`, `header` (an entry's header only: `isOnCache`, `getTtl`, `listKeys`), `pttl` (a value without a readable header), `set`, `setIfNotExist`, `delete`, `scan`, `clear`, `publish`, `lock`, `unlock`, `repair`, `ping`. */
   operation: string
   /** The cache that made the call; `undefined` for the service's own (recovery probes, `ping()`). */
   cache: string | undefined
