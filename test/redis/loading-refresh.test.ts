@@ -99,7 +99,7 @@ describe('eagerRefresh', () => {
       const reports = workers.map((worker) => {
         const line = worker.output.find((candidate) => candidate.startsWith('{'))
         if (line === undefined) throw new Error(`a worker printed no report: ${worker.errors()}`)
-        return JSON.parse(line) as { calls: number; missLoads: number; l2Misses: number; refreshes: number }
+        return JSON.parse(line) as { calls: number; missLoads: number; l2Misses: number }
       })
       const starts = (await rawClient.client.lrange('eager-loader-starts', 0, -1)).map(Number)
       // The first load, then about one refresh per half-lifetime (600 ms) of the 3 s run.
@@ -113,7 +113,6 @@ describe('eagerRefresh', () => {
         expect(report.calls).toBeGreaterThan(1000)
         expect(report.missLoads).toBe(0)
         expect(report.l2Misses).toBe(0)
-        expect(report.refreshes).toBeGreaterThanOrEqual(3)
       }
     } finally {
       for (const worker of workers) worker.child.kill('SIGKILL')
