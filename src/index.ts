@@ -41,11 +41,13 @@ export {
   CacheConnectionError,
   CacheError,
   type CacheErrorCode,
+  CacheLoaderTimeoutError,
   CacheSerializationError,
   CacheTimeoutError,
   isCacheConfigurationError,
   isCacheConnectionError,
   isCacheError,
+  isCacheLoaderTimeoutError,
   isCacheSerializationError,
   isCacheTimeoutError,
 } from './kernel/errors.js'
@@ -62,17 +64,24 @@ export type {
   InvalidationEvent,
   L2OperationEvent,
   L2Outcome,
+  LoadErrorEvent,
+  LoadEvent,
+  LoadTrigger,
   MissEvent,
   RepairEvent,
   ResyncEvent,
   ResyncReason,
   SetEvent,
+  StaleEvent,
+  StaleReason,
 } from './kernel/events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './kernel/keys.js'
 export { L2_TRACING_CHANNEL, type L2TraceContext } from './kernel/l2-tracing.js'
 export { consoleLogger, type Logger, silentLogger } from './kernel/logger.js'
 export { MAX_TAG_BYTES, MAX_TAGS_PER_DELETE, MAX_TAGS_PER_ENTRY } from './kernel/tags.js'
 export type { LoadManyContext, LoadMissing } from './loading/load-many.js'
+export type { Loader, LoaderContext } from './loading/loader-context.js'
+export type { LoadingCounters } from './loading/loading-counters.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export {
   CircuitBreaker,

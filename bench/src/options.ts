@@ -4,7 +4,17 @@
  */
 
 /** The groups of cases, in the order they are reported (and run, but for coherence: see main.ts). */
-export const GROUPS = ['l1', 'l2', 'set', 'batch', 'memory', 'serializers', 'coherence', 'hotpath'] as const
+export const GROUPS = [
+  'l1',
+  'l2',
+  'set',
+  'batch',
+  'memory',
+  'serializers',
+  'coherence',
+  'loading',
+  'hotpath',
+] as const
 export type Group = (typeof GROUPS)[number]
 
 export interface BenchOptions {

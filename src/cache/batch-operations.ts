@@ -153,7 +153,7 @@ export class BatchOperations<V> {
       const bytes = core.encode(value, ttlMs, tags)
       if (bytes !== undefined) encoded.push({ key, encoded: bytes, l2TtlMs: ttlMs })
     }
-    for (const { key, value, ttlMs } of writes) core.writeL1(key, value, ttlMs, tags)
+    for (const { key, value, ttlMs } of writes) core.writeL1(key, value, ttlMs, undefined, tags)
     const l2Written = core.l2 !== undefined && encoded.length > 0 && (await core.l2.writeMany(encoded, tags))
     if ((core.events.watched & SET) !== 0) {
       for (const { key } of writes) core.events.notify('set', { cache: core.name, key, l2Written })

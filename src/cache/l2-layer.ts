@@ -1,5 +1,5 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
-import { EntryDecodeError } from '../backends/l2/entry-format.js'
+import { entryExpiresAtMs } from '../backends/l2/entry-format.js'
 import type { L2Backend, L2Write } from '../backends/l2/l2-backend.js'
 import { serverRefusalCode } from '../backends/l2/server-refusal.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
@@ -9,13 +9,16 @@ import { attemptPublish } from '../invalidation/publish-attempt.js'
 import type { Clock } from '../kernel/clock.js'
 import { CacheError } from '../kernel/errors.js'
 import type { Logger } from '../kernel/logger.js'
-import type { StaleCopy } from '../loading/load-flow.js'
+import type { EntryProbe } from '../loading/entry-probe.js'
+import { type L2Budget, l2Budget } from '../resilience/l2-budget.js'
 import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
 import { RepairJournal } from '../resilience/repair-journal.js'
 import { type RepairOutcome, replayRepairs } from '../resilience/repair-replay.js'
-import { fetchEntries } from './fetch-entries.js'
+import { expiryOf, readHeader, removeExpiredCopy } from './entry-expiry.js'
+import { fetchEntries, isServable, storeEntries } from './fetch-entries.js'
 import { collectL2Keys, throwingExecutor, unlinkPrefix } from './prefix-keys.js'
-import { isInvalidatedByTags, markTags, readTagTimes, touchTags } from './tag-keys.js'
+import { markTags, tagsStillValid } from './tag-keys.js'
+import { discardUndecodable, type UndecodableSink } from './undecodable-entry.js'
 
 /** One entry of {@link L2Layer.writeMany}: `l2TtlMs` is how long L2 keeps it. */
 export type EncodedWrite = { readonly key: string; readonly encoded: Buffer; readonly l2TtlMs: number }
@@ -56,6 +59,7 @@ export class L2Layer {
   readonly publisher: InvalidationPublisher | undefined
   readonly #parts: L2LayerParts
   readonly #caller: L2Caller
+  readonly #undecodable: UndecodableSink
   #repairs = 0
   /** `deleteByTag`s that reached L2 from here (right away, or replayed after an outage). */
   tagInvalidations = 0
@@ -71,6 +75,10 @@ export class L2Layer {
         parts.onError(operation, timedOut ? 'timeout' : 'error', error),
     }
     const guard = parts.guard
+    this.#undecodable = {
+      ...{ name: parts.name, logger: parts.logger, counters: this.counters, onError: parts.onError },
+      remove: (fullKey) => void guard.run('delete', (l2) => l2.delete([fullKey]), this.#caller),
+    }
     const bus = parts.bus
     if (bus !== undefined) {
       // Announcements run beside the breaker: a bus this user may not use must not stop L2 for data.
@@ -112,12 +120,12 @@ export class L2Layer {
 
   /**
    * L2 → decode: the live entry, or `undefined` for a miss, an entry marked stale by the journal, an
-   * expired entry (kept in `stale` when asked) or L2 trouble.
+   * expired entry (kept in `stale` when asked: the fail-safe copy of `grace`) or L2 trouble.
    */
-  async read(key: string, stale?: StaleCopy<unknown>): Promise<DecodedEntry | undefined> {
+  async read(key: string, stale?: EntryProbe<unknown>, budget?: L2Budget): Promise<DecodedEntry | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (this.journal.isPending(fullKey)) return undefined
-    const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller)
+    const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller, budget)
     if (bytes === L2_FAILED) return undefined
     if (bytes === null) {
       this.counters.misses++
@@ -127,14 +135,14 @@ export class L2Layer {
     try {
       entry = this.#parts.codec.decode(bytes)
     } catch (error) {
-      this.#discardUndecodable(fullKey, error)
+      discardUndecodable(this.#undecodable, fullKey, error)
       return undefined
     }
     const remainingMs = entry.expiresAtMs - this.#parts.clock.now()
     if (
       entry.tags !== undefined &&
       (remainingMs > 0 || stale !== undefined) &&
-      !(await this.#tagsValid(entry))
+      !(await tagsStillValid(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, entry, budget))
     ) {
       this.counters.misses++
       return undefined
@@ -181,15 +189,8 @@ export class L2Layer {
     for (let j = 0; j < fullKeys.length; j++) {
       const entry = decoded[j]
       if (failures?.has(j)) {
-        this.#discardUndecodable(fullKeys[j] as string, failures.get(j))
-      } else if (
-        entry == null ||
-        entry.expiresAtMs <= now ||
-        (entry.tags !== undefined &&
-          (this.journal.hasPendingTag(entry.tags) ||
-            times === undefined ||
-            isInvalidatedByTags(entry, times)))
-      ) {
+        discardUndecodable(this.#undecodable, fullKeys[j] as string, failures.get(j))
+      } else if (entry == null || !isServable(entry, now, this.journal, times)) {
         this.counters.misses++
       } else {
         this.counters.hits++
@@ -200,20 +201,24 @@ export class L2Layer {
   }
 
   /**
-   * Writes an encoded entry kept `l2TtlMs`; journals the key when L2 fails. Resolves whether it landed.
-   * With `tags`, their tag keys are made to outlive the entry first (see `tagKeyOf`).
+   * Writes an encoded entry kept `l2TtlMs` (within `budget`); journals the key when L2 fails. Resolves
+   * whether it landed. With `tags`, their tag keys are made to outlive the entry first (see `tagKeyOf`).
    */
-  async write(key: string, encoded: Buffer, l2TtlMs: number, tags?: readonly string[]): Promise<boolean> {
-    const fullKey = this.#parts.keyPrefix + key
+  async write(
+    key: string,
+    encoded: Buffer,
+    l2TtlMs: number,
+    budget?: L2Budget,
+    tags?: readonly string[],
+  ): Promise<boolean> {
     const keyPrefix = this.#parts.keyPrefix
+    const fullKey = keyPrefix + key
     const command =
       tags === undefined
         ? (l2: L2Backend) => l2.set(fullKey, encoded, l2TtlMs)
-        : async (l2: L2Backend) => {
-            await touchTags(l2, keyPrefix, tags, l2TtlMs)
-            await l2.set(fullKey, encoded, l2TtlMs)
-          }
-    const written = await this.guard.run('set', command, this.#caller)
+        : (l2: L2Backend) =>
+            storeEntries(l2, keyPrefix, [{ key: fullKey, value: encoded, ttlMs: l2TtlMs }], tags)
+    const written = await this.guard.run('set', command, this.#caller, budget)
     return this.#landed(key, fullKey, written !== L2_FAILED)
   }
 
@@ -230,13 +235,7 @@ export class L2Layer {
     }))
     const written = await this.guard.run(
       'setMany',
-      async (l2) => {
-        if (tags !== undefined) {
-          await touchTags(l2, this.#parts.keyPrefix, tags, Math.max(...writes.map((write) => write.l2TtlMs)))
-        }
-        if (l2.setMany !== undefined) await l2.setMany(l2Writes)
-        else await Promise.all(l2Writes.map((write) => l2.set(write.key, write.value, write.ttlMs)))
-      },
+      (l2) => storeEntries(l2, prefix, l2Writes, tags),
       this.#caller,
     )
     const landed = written !== L2_FAILED
@@ -278,18 +277,29 @@ export class L2Layer {
   }
 
   /**
-   * `SET NX`: `true` when this call wrote it, `false` when L2 had a value, `undefined` when L2 could not
-   * tell (out of reach, or the key is marked stale there): the key is then journaled, since a SET NX
-   * that timed out may still have landed.
+   * `SET NX`: `true` when this call wrote it, `false` when L2 had a live value, `undefined` when L2
+   * could not tell (out of reach, or the key is marked stale there): the key is then journaled, since
+   * a SET NX that timed out may still have landed. An expired copy kept by `grace` is no value: it is
+   * removed (only if it is still that copy) and the SET NX tried once more. All within one
+   * `l2CommandTimeout`.
    */
   async setIfNotExist(key: string, encoded: Buffer, ttlMs: number): Promise<boolean | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (!this.journal.isPending(fullKey)) {
-      const written = await this.guard.run(
-        'setIfNotExist',
-        (l2) => l2.setIfNotExist(fullKey, encoded, ttlMs),
-        this.#caller,
+      const budget = l2Budget(this.guard.commandTimeoutMs)
+      const setNx = () =>
+        this.guard.run(
+          'setIfNotExist',
+          (l2) => l2.setIfNotExist(fullKey, encoded, ttlMs),
+          this.#caller,
+          budget,
+        )
+      let written = await setNx()
+      if (
+        written === false &&
+        (await removeExpiredCopy(this.guard, this.#caller, this.#parts.clock, fullKey, budget))
       )
+        written = await setNx()
       if (written === true) return this.#landed(key, fullKey, true)
       if (written === false) return false
     }
@@ -306,19 +316,31 @@ export class L2Layer {
     return count !== L2_FAILED && count > 0
   }
 
-  /** `EXISTS`, `false` for a key marked stale in L2 or when L2 fails. */
+  /**
+   * Whether a live entry exists: `false` for a missing key, an expired copy kept by `grace`, a key
+   * marked stale in L2, or when L2 fails. Reads the entry (its header says when it expires).
+   */
   async exists(key: string): Promise<boolean> {
-    const fullKey = this.#parts.keyPrefix + key
-    if (this.journal.isPending(fullKey)) return false
-    return (await this.guard.run('exists', (l2) => l2.exists(fullKey), this.#caller)) === true
+    return (await this.remainingTtlMs(key)) !== undefined
   }
 
-  /** `PTTL` in ms (`Infinity` without expiry), `undefined` when missing, marked stale or L2 fails. */
+  /**
+   * The entry's remaining lifetime in ms from its header (`Infinity` without expiry), `undefined` when
+   * missing, expired (an expired copy kept by `grace` included), marked stale or L2 fails. A value
+   * whose header this version cannot read (a newer release's entry, another program's data) is
+   * there: its key's own lifetime (`PTTL`) is the answer.
+   */
   async remainingTtlMs(key: string): Promise<number | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (this.journal.isPending(fullKey)) return undefined
-    const remainingMs = await this.guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#caller)
-    return remainingMs === L2_FAILED ? undefined : remainingMs
+    const expiry = await expiryOf(this.guard, this.#caller, fullKey)
+    if (expiry === 'unreadable') {
+      const remainingMs = await this.guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#caller)
+      return remainingMs === L2_FAILED ? undefined : remainingMs
+    }
+    if (expiry === undefined) return undefined
+    const remainingMs = expiry - this.#parts.clock.now()
+    return remainingMs > 0 ? remainingMs : undefined
   }
 
   /** Deletes every key under the cache's prefix: how many, or `undefined` when L2 failed (journaled). */
@@ -341,10 +363,21 @@ export class L2Layer {
     }
   }
 
-  /** Adds the L2 keys starting with `prefix` to `keys`, until `limit`; nothing while a clear is pending. */
+  /**
+   * Adds the keys of the live L2 entries starting with `prefix` to `keys`, until `limit` (expired
+   * copies kept by `grace` left out); nothing while a clear is pending.
+   */
   async collectKeys(prefix: string, keys: Set<string>, limit: number): Promise<void> {
     if (this.journal.clearPending) return
-    await collectL2Keys(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, prefix, keys, limit)
+    const clock = this.#parts.clock
+    await collectL2Keys(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, prefix, keys, limit, {
+      read: readHeader,
+      isLive: (bytes) => {
+        // A value this version cannot read is listed: it is there, for the instances that can.
+        const expiresAtMs = entryExpiresAtMs(bytes)
+        return expiresAtMs === undefined || expiresAtMs > clock.now()
+      },
+    })
   }
 
   /** Replays the journal as invalidations (and announcements); throws when L2 fails mid-way. */
@@ -401,47 +434,5 @@ export class L2Layer {
     if (keys === null) this.journal.recordClear()
     else for (const key of keys) this.journal.recordKey(this.#parts.keyPrefix + key)
     if (tags.length > 0) this.journal.recordTags(tags)
-  }
-
-  /**
-   * Whether no `deleteByTag` covers a tagged entry: none pending here, none recorded in L2 since its
-   * write. `false` when L2 cannot tell: an entry that may be invalidated is never served.
-   */
-  async #tagsValid(entry: DecodedEntry): Promise<boolean> {
-    const tags = entry.tags as readonly string[]
-    if (this.journal.hasPendingTag(tags)) return false
-    const prefix = this.#parts.keyPrefix
-    const times = await this.guard.run('getTags', (l2) => readTagTimes(l2, prefix, tags), this.#caller)
-    return times !== L2_FAILED && !isInvalidatedByTags(entry, times)
-  }
-
-  /**
-   * An undecodable entry is a miss, never a breaker failure. A corrupt or foreign one is counted,
-   * logged and removed; one that is intact but unreadable here (a newer release wrote it) is left for
-   * the instances that can read it, and logged at warn once per cache: in a rolling upgrade it is
-   * every read.
-   */
-  #discardUndecodable(fullKey: string, error: unknown): void {
-    this.counters.misses++
-    if (error instanceof EntryDecodeError && !error.corrupt) {
-      this.counters.unsupportedEntries++
-      const logger = this.#parts.logger
-      const log = this.counters.unsupportedEntries === 1 ? logger.warn : logger.debug
-      log.call(
-        logger,
-        { cache: this.#parts.name, reason: error.reason, error: error.message },
-        'L2 entry this process cannot read treated as a miss and left in place',
-      )
-      this.#parts.onError('get', 'decode', error)
-      return
-    }
-    this.counters.corruptEntries++
-    const reason = error instanceof EntryDecodeError ? error.reason : 'payload'
-    this.#parts.logger.warn(
-      { cache: this.#parts.name, reason, error: (error as Error).message },
-      'Undecodable L2 entry treated as a miss and deleted',
-    )
-    this.#parts.onError('get', 'decode', error)
-    void this.guard.run('delete', (l2) => l2.delete([fullKey]), this.#caller)
   }
 }

@@ -1,13 +1,12 @@
-import type { L1Backend } from '../backends/l1/l1-backend.js'
 import type { L2Layer } from './l2-layer.js'
 import type { ListKeysOptions } from './method-types.js'
 
 /**
- * The keys of a cache that start with `prefix` (L1, then L2, de-duplicated, without the L2 prefix),
+ * The keys of a cache that start with `prefix` (L1's live copies, then L2, de-duplicated, without the L2 prefix),
  * at most `options.limit`. Throws a `TypeError` naming a bad argument.
  */
 export async function listKeysOf(
-  l1: L1Backend | undefined,
+  l1Keys: Iterable<string>,
   l2: L2Layer | undefined,
   prefix: unknown,
   options: ListKeysOptions,
@@ -19,7 +18,7 @@ export async function listKeysOf(
     throw new TypeError(`listKeys: limit must be an integer >= 1, got ${String(options.limit)}`)
   }
   const keys = new Set<string>()
-  for (const key of l1?.keys() ?? []) {
+  for (const key of l1Keys) {
     if (keys.size >= limit) return [...keys]
     if (key.startsWith(prefix)) keys.add(key)
   }

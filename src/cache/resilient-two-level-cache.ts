@@ -12,7 +12,14 @@ import { resolveTagsToDelete } from '../kernel/tags.js'
 import { CLEAR, DELETE, ERROR, INVALIDATION, MISS, SET, WatchedEmitter } from '../kernel/watched-emitter.js'
 import { LoadFlow } from '../loading/load-flow.js'
 import type { LoadMissing } from '../loading/load-many.js'
-import { type GetOrSetOptions, resolveGetOrSetOptions, type WrapOptions } from '../loading/loading-options.js'
+import type { Loader } from '../loading/loader-context.js'
+import {
+  defaultGetOrSetOptions,
+  type GetOrSetOptions,
+  type ResolvedGetOrSetOptions,
+  resolveGetOrSetOptions,
+  type WrapOptions,
+} from '../loading/loading-options.js'
 import { wrapWith } from '../loading/wrap.js'
 import type { L2Executor, RepairParticipant } from '../resilience/l2-guard.js'
 import { BatchOperations } from './batch-operations.js'
@@ -23,6 +30,7 @@ import { DataPath } from './data-path.js'
 import { carriesTag, NOT_IN_L1 } from './l1-values.js'
 import { L2Layer } from './l2-layer.js'
 import { listKeysOf } from './list-keys.js'
+import { loadTargetOf } from './load-target-of.js'
 import type { ClearResult, GetOrSetManyOptions, ListKeysOptions, SetOptions } from './method-types.js'
 
 /**
@@ -54,6 +62,8 @@ export class ResilientTwoLevelCache<V = unknown>
   readonly #invalidator: L1Invalidator
   readonly #loading: LoadFlow<V>
   readonly #batches: BatchOperations<V>
+  /** What a `getOrSet` without options gets: the cache's loading defaults. */
+  readonly #getOrSetDefaults: ResolvedGetOrSetOptions
   #closed = false
   readonly #events: CacheNotifier
   #stopWatchingBreaker: (() => void) | undefined
@@ -97,14 +107,10 @@ export class ResilientTwoLevelCache<V = unknown>
     })
     this.#path = path
     this.#invalidator = new L1Invalidator(parts.l1, path.inflight, parts.invalidation)
-    this.#loading = new LoadFlow<V>({
-      ...{ name: this.name, keyPrefix, l2: this.#l2, logger: this.#logger },
-      lookUpPastL1: (key, stale) => path.lookUpPastL1(key, stale),
-      readL2: (key) => path.readL2(key, this.#l2 as L2Layer),
-      writeThrough: (key, value, ttlMs, retainMs, tags) =>
-        path.writeThrough(key, value, ttlMs, retainMs, tags),
-      entryTtlMs: (ttlMs) => path.entryTtlMs(ttlMs),
-    })
+    this.#getOrSetDefaults = defaultGetOrSetOptions(options.loading)
+    this.#loading = new LoadFlow<V>(
+      loadTargetOf(path, { keyPrefix, logger: this.#logger, clock: parts.clock }),
+    )
     this.#batches = new BatchOperations<V>(path)
   }
 
@@ -117,7 +123,7 @@ export class ResilientTwoLevelCache<V = unknown>
     const path = this.#path
     const inL1 = path.readL1(key)
     if (inL1 !== NOT_IN_L1) return inL1
-    // The same steps as DataPath.lookUpPastL1, written out: one async layer less on the hottest L2 path.
+    // The same steps as the path's lookUpPastL1, written out: one async layer less on the hottest L2 path.
     if (this.#l1 !== undefined) path.l1Counters.misses++
     const l2 = this.#l2
     if (l2 === undefined) {
@@ -139,7 +145,7 @@ export class ResilientTwoLevelCache<V = unknown>
     assertCallOptions(options, SET_OPTION_NAMES, 'set')
     const path = this.#path
     const tags = path.tagsOf(options?.tags, 'set')
-    await path.writeThrough(key, value, path.entryTtlMs(ttlMsOf(options)), 0, tags)
+    await path.writeThrough(key, value, path.entryTtlMs(ttlMsOf(options)), undefined, undefined, tags)
   }
 
   /**
@@ -194,22 +200,21 @@ export class ResilientTwoLevelCache<V = unknown>
   }
 
   /**
-   * The value for `key`; on a miss, the value `loader` resolves, which is then stored. Concurrent
+   * The value for `key`; on a miss, the value `loader(ctx)` resolves, which is then stored. Concurrent
    * callers for one key in this process share one lookup and one loader call (single flight; the
    * first caller's options apply to the flight); with `lock: 'distributed'`, at most one instance
    * loads at a time. A loader error reaches every caller of the flight and nothing is cached, unless
-   * `staleIfError` finds a recently expired copy to serve instead.
+   * `grace` kept an expired copy to serve instead. `eagerRefresh`, `softTimeout`, `hardTimeout` and
+   * `signal` bound how long callers wait; see {@link GetOrSetOptions} and {@link LoaderContext}.
    */
-  async getOrSet(key: string, loader: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<V> {
+  async getOrSet(key: string, loader: Loader<V>, options?: GetOrSetOptions): Promise<V> {
     this.#assertUsable(key)
     if (typeof loader !== 'function') {
       throw new TypeError(`getOrSet: loader must be a function, got ${typeof loader}`)
     }
-    const resolved = resolveGetOrSetOptions(options, 'getOrSet')
+    const resolved = resolveGetOrSetOptions(options, 'getOrSet', this.#getOrSetDefaults)
     if (resolved.tags !== undefined) this.#path.assertTagsUsable('getOrSet')
-    const inL1 = this.#path.readL1(key)
-    if (inL1 !== NOT_IN_L1) return inL1
-    return this.#loading.run(key, loader, resolved)
+    return this.#loading.getOrSet(key, loader, resolved)
   }
 
   /**
@@ -223,7 +228,9 @@ export class ResilientTwoLevelCache<V = unknown>
     fn: (...args: A) => V | PromiseLike<V>,
     options: WrapOptions<A>,
   ): (...args: A) => Promise<V> {
-    return wrapWith<V, A>((key, loader, callOptions) => this.getOrSet(key, loader, callOptions), fn, options)
+    const getOrSet = (key: string, loader: Loader<V>, callOptions?: GetOrSetOptions) =>
+      this.getOrSet(key, loader, callOptions)
+    return wrapWith<V, A>(getOrSet, fn, options, this.#getOrSetDefaults)
   }
 
   /**
@@ -236,20 +243,20 @@ export class ResilientTwoLevelCache<V = unknown>
     if (options?.tags !== undefined) throw new TypeError('setIfNotExist: tags are not supported; use set')
     const path = this.#path
     const ttlMs = path.entryTtlMs(ttlMsOf(options))
-    const encoded = path.encode(value, ttlMs, undefined)
+    const encoded = path.encode(value, ttlMs)
     if (this.#l2 !== undefined && encoded !== undefined) {
       const written = await this.#l2.setIfNotExist(key, encoded, ttlMs)
       if (written === false) return false
       if (written === true) {
-        path.writeL1(key, value, ttlMs, undefined)
+        path.writeL1(key, value, ttlMs)
         if ((this.#events.watched & SET) !== 0)
           this.#events.notify('set', { cache: this.name, key, l2Written: true })
         return true
       }
     }
-    // L1-only, or L2 could not tell: L1 decides.
-    if (this.#l1 === undefined || this.#l1.has(key)) return false
-    path.writeL1(key, value, ttlMs, undefined)
+    // L1-only, or L2 could not tell: L1 decides (an expired copy kept by grace is no value).
+    if (this.#l1 === undefined || path.l1HasLive(key)) return false
+    path.writeL1(key, value, ttlMs)
     if ((this.#events.watched & SET) !== 0)
       this.#events.notify('set', { cache: this.name, key, l2Written: false })
     return true
@@ -288,7 +295,7 @@ export class ResilientTwoLevelCache<V = unknown>
   /** Whether the key is cached (L1, then L2 `EXISTS`); does not promote. */
   async isOnCache(key: string): Promise<boolean> {
     this.#assertUsable(key)
-    if (this.#l1?.has(key)) return true
+    if (this.#path.l1HasLive(key)) return true
     return (await this.#l2?.exists(key)) === true
   }
 
@@ -298,7 +305,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async getTtl(key: string): Promise<number | undefined> {
     this.#assertUsable(key)
-    const remainingMs = (await this.#l2?.remainingTtlMs(key)) ?? this.#l1?.remainingTtlMs(key)
+    const remainingMs = (await this.#l2?.remainingTtlMs(key)) ?? this.#path.l1RemainingMs(key)
     return remainingMs === undefined ? undefined : remainingMs / 1000
   }
 
@@ -309,7 +316,7 @@ export class ResilientTwoLevelCache<V = unknown>
   async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
     this.#assertOpen()
     assertCallOptions(options, LIST_KEYS_OPTION_NAMES, 'listKeys')
-    return listKeysOf(this.#l1, this.#l2, prefix, options)
+    return listKeysOf(this.#path.l1LiveKeys(), this.#l2, prefix, options)
   }
 
   /** Statistics, synchronously and without I/O: safe for health checks and metric scrapes. */

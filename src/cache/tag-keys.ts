@@ -1,6 +1,9 @@
 import type { DecodedEntry } from '../backends/l2/entry-format.js'
 import type { L2Backend } from '../backends/l2/l2-backend.js'
 import { tagKeyOf } from '../kernel/tags.js'
+import type { L2Budget } from '../resilience/l2-budget.js'
+import { L2_FAILED, type L2Caller, type L2Guard } from '../resilience/l2-guard.js'
+import type { RepairJournal } from '../resilience/repair-journal.js'
 
 /** The backend's abilities tags need, when it has them. */
 export type TagCapableBackend = L2Backend & Required<Pick<L2Backend, 'touchMany' | 'replaceExisting'>>
@@ -60,4 +63,23 @@ export function isInvalidatedByTags(entry: DecodedEntry, times: ReadonlyMap<stri
   if (tags === undefined || writtenAtMs === undefined) return false
   for (const tag of tags) if ((times.get(tag) ?? 0) >= writtenAtMs) return true
   return false
+}
+
+/**
+ * Whether no `deleteByTag` covers a tagged entry: none pending in `journal`, none recorded in L2 since
+ * its write (read within `budget`). `false` when L2 cannot tell: an entry that may be invalidated is
+ * never served.
+ */
+export async function tagsStillValid(
+  guard: L2Guard,
+  caller: L2Caller,
+  journal: RepairJournal,
+  keyPrefix: string,
+  entry: DecodedEntry,
+  budget: L2Budget | undefined,
+): Promise<boolean> {
+  const tags = entry.tags as readonly string[]
+  if (journal.hasPendingTag(tags)) return false
+  const times = await guard.run('getTags', (l2) => readTagTimes(l2, keyPrefix, tags), caller, budget)
+  return times !== L2_FAILED && !isInvalidatedByTags(entry, times)
 }

@@ -1,3 +1,4 @@
+import { LOADING_DEFAULTS_NAMES } from './loading-defaults.js'
 import { suggestOption } from './suggest-option.js'
 import { describeValue } from './validate.js'
 
@@ -12,6 +13,8 @@ export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
   'lockTimeout',
   'staleIfError',
   'tags',
+  'signal',
+  ...LOADING_DEFAULTS_NAMES,
 ]
 /** Option names of `wrap`. */
 export const WRAP_OPTION_NAMES: readonly string[] = ['key', ...GET_OR_SET_OPTION_NAMES]

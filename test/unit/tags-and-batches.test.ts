@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { resolveResponseCachePolicy } from '../../src/addons/integrations/response-cache/options.js'
 import { createEntryCodec, EntryDecodeError } from '../../src/backends/l2/entry-format.js'
 import { jsonSerializer } from '../../src/backends/serializers/index.js'
-import { carriesTag, fromL1, toL1 } from '../../src/cache/l1-values.js'
+import { carriesTag, fromL1, toL1, WrappedL1Entry } from '../../src/cache/l1-values.js'
 import { isInvalidatedByTags } from '../../src/cache/tag-keys.js'
 import { decodeInvalidation, encodeInvalidation } from '../../src/invalidation/invalidation-message.js'
 import { assertValidKeys, MAX_BATCH_KEYS } from '../../src/kernel/batch-keys.js'
@@ -65,6 +65,19 @@ describe('tags in L1', () => {
     expect(carriesTag(stored, new Set(['t']))).toBe(true)
     expect(carriesTag(stored, new Set(['u']))).toBe(false)
     expect(carriesTag(toL1('plain', false), new Set(['t']))).toBe(false)
+  })
+
+  it('share one wrapper with the expiry kept for grace and eagerRefresh; plain values stay bare', () => {
+    expect(toL1('plain', false)).toBe('plain')
+    const timed = new WrappedL1Entry(toL1('v', false), 2000, 1500, 60_000, true, ['t'])
+    expect(fromL1(timed, false)).toBe('v')
+    expect(carriesTag(timed, new Set(['t']))).toBe(true)
+    const timedUntagged = new WrappedL1Entry(toL1('v', false), 2000, 1500, 60_000, true, undefined)
+    expect(carriesTag(timedUntagged, new Set(['t']))).toBe(false)
+    const tagged = toL1('v', false, ['t']) as WrappedL1Entry
+    expect(tagged).toBeInstanceOf(WrappedL1Entry)
+    expect(tagged.timed).toBe(false)
+    expect(tagged.freshUntilMs).toBe(Number.POSITIVE_INFINITY)
   })
 })
 

@@ -30,8 +30,9 @@ export interface L1Backend {
   /** Keys of the live entries. */
   keys(): Iterable<string>
   /**
-   * Optional: the value without counting as a use (used when `deleteByTag` looks through L1). Without
-   * it the cache uses `get`, which may change LRU order.
+   * Optional: the value like `get`, without counting as a use for LRU order (used when `deleteByTag`
+   * looks through L1, and by isOnCache, getTtl and listKeys). Without it the cache uses `get`, which
+   * may change LRU order.
    */
   peek?(key: string): unknown
 }

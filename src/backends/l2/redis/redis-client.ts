@@ -6,6 +6,7 @@ export interface RedisLikeClient {
   readonly status: string
   getBuffer(key: string): Promise<Buffer | null>
   mgetBuffer(...keys: string[]): Promise<Array<Buffer | null>>
+  getrangeBuffer(key: string, start: number, end: number): Promise<Buffer>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number): Promise<unknown>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
   set(key: string, value: string, xx: 'XX', keepTtl: 'KEEPTTL'): Promise<unknown>
