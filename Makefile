@@ -43,7 +43,7 @@ chaos: install-dev redis
 
 # The web examples serve on 127.0.0.1:$${PORT:-3000} until Ctrl-C, against CACHE_REDIS_URL when set,
 # else a private redis-server they start themselves: so they need redis-server installed.
-example-express example-fastify example-hono: example-%: install-dev redis
+example-express example-fastify example-hono example-nestjs: example-%: install-dev redis
 	npm run example:$*
 
 # Builds the library, installs the peers of bench/ (npm ci --prefix bench) and redis-server, then runs
