@@ -1,6 +1,6 @@
 # Seed targets: install-dev, test, check, demo, bench (plus build, lint helpers), chaos and the web examples.
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis browser build typecheck lint test check demo chaos bench example-express example-fastify example-hono dashboard-screenshot
+.PHONY: install-dev redis browser build typecheck lint test check demo chaos bench example-express example-fastify example-hono example-nestjs dashboard-screenshot
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 

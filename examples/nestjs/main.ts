@@ -2,7 +2,8 @@
  * resilient-cache under NestJS: `CacheModule.register({ stores: [new Keyv({ store: createKeyvStore(cache) })] })`,
  * Nest's CacheInterceptor on a controller, and a shutdown hook that closes the CacheService.
  *
- *   CACHE_REDIS_URL=redis://127.0.0.1:6379/0 PORT=3000 npx tsx --tsconfig examples/nestjs/tsconfig.json examples/nestjs/main.ts
+ *   make example-nestjs                                 # starts a private redis-server too
+ *   CACHE_REDIS_URL=redis://127.0.0.1:6379/0 PORT=3000 npm run example:nestjs
  *
  *   curl -i http://127.0.0.1:3000/products/1          # from the table, then the same response from the cache
  *   curl -i -X DELETE http://127.0.0.1:3000/products/1/cache
