@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { RedisServer } from '../../test/helpers/redis-server.js'
 import { runCoherence } from './cases/coherence.js'
 import { runHotpath } from './cases/hotpath.js'
+import { runKeyv } from './cases/keyv.js'
 import { runL1Hit } from './cases/l1-hit.js'
 import { runL2 } from './cases/l2.js'
 import { runMemory } from './cases/memory.js'
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
     if (groups.has('memory')) collect(await runMemory(ctx))
     if (groups.has('serializers')) collect(await runSerializers(ctx, l2HitSequentialNs))
     if (coherence !== undefined) collect(coherence)
+    if (groups.has('keyv')) collect(await runKeyv(ctx))
     if (groups.has('hotpath')) collect(await runHotpath(ctx))
 
     machine.loadEnd = os.loadavg()[0] ?? 0

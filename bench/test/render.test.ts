@@ -212,7 +212,7 @@ describe('bench options', () => {
   it('runs every group but hotpath by default, in full mode', () => {
     const options = parseOptions([])
     expect(options.quick).toBe(false)
-    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers', 'coherence'])
+    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers', 'coherence', 'keyv'])
   })
 
   it('adds the hotpath decomposition to a profiling run', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { KeyvStoreAdapter, StoredData } from 'keyv'
-import { CacheConfigurationError, ResilientTwoLevelCache } from 'resilient-cache'
+import { CacheConfigurationError, type ResilientTwoLevelCache } from 'resilient-cache'
 import { type BatchEntry, deleteMany, getMany, setMany, ttlOption } from './cache-batch.js'
 import { relayL2Errors } from './l2-error-relay.js'
 
@@ -46,7 +46,7 @@ export class ResilientKeyvStore extends EventEmitter implements KeyvStoreAdapter
   /** @throws CacheConfigurationError when `cache` is not a cache from `CacheService.createCache()`. */
   constructor(cache: ResilientTwoLevelCache<unknown>) {
     super()
-    if (!(cache instanceof ResilientTwoLevelCache)) {
+    if (!isCache(cache)) {
       throw new CacheConfigurationError(
         'cache',
         `expected a cache from CacheService.createCache(), got ${cache === null ? 'null' : typeof cache}`,
@@ -160,6 +160,18 @@ export class ResilientKeyvStore extends EventEmitter implements KeyvStoreAdapter
  */
 export function createKeyvStore(cache: ResilientTwoLevelCache<unknown>): ResilientKeyvStore {
   return new ResilientKeyvStore(cache)
+}
+
+const CACHE_METHODS = ['get', 'set', 'delete', 'clear', 'isOnCache', 'listKeys', 'on', 'off'] as const
+
+/**
+ * Whether `value` has the cache methods the store calls. Not `instanceof`: with two copies of the
+ * package installed (an app's and a library's), a cache from one is still a cache to the other.
+ */
+function isCache(value: unknown): value is ResilientTwoLevelCache<unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Record<string, unknown>
+  return CACHE_METHODS.every((method) => typeof candidate[method] === 'function')
 }
 
 /** The key prefix of a Keyv namespace, as Keyv writes it (`ns:`), or `''` for none. */
