@@ -23,7 +23,7 @@ import type { MeasureSettings } from './measure.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { CpuProfiler, type ProfileSummary, shareByOrigin } from './profile.js'
 import { renderRatiosSvg } from './render-svg.js'
-import { markdownTable, renderCase, renderTargets, targetIssues } from './render-table.js'
+import { markdownTable, renderCase, renderTargets, targetTopics } from './render-table.js'
 import type { CaseResult, TargetResult } from './report.js'
 import { Peers } from './subjects/peers.js'
 import { assertBuildIsCurrent, createOurService, ourVersion, ROOT_DIR } from './subjects/resilient-cache.js'
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       '',
       `Method: ${method}`,
       '',
-      `## Targets (${targetIssues(targets)})`,
+      `## Targets (${targetTopics(targets)})`,
       '',
       targets.length > 0 ? renderTargets(targets) : '(no target in the groups that ran)',
       '',

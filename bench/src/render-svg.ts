@@ -8,7 +8,7 @@
  * scale so that 2x better and 2x worse are the same length.
  * Pure function: unit-tested in `test/unit/bench-render.test.ts`.
  */
-import { formatRatio, targetIssues } from './render-table.js'
+import { formatRatio, targetTopics } from './render-table.js'
 import type { TargetResult } from './report.js'
 
 /** Score of a target: > 1 met with margin, 1 on the line, < 1 missed. */
@@ -46,7 +46,7 @@ export function renderRatiosSvg(targets: readonly TargetResult[], subtitle: stri
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="16" y="26" font-size="17" font-weight="600">resilient-cache: measured against the targets of ${targetIssues(targets)}</text>`,
+    `<text x="16" y="26" font-size="17" font-weight="600">resilient-cache: measured against its ${targetTopics(targets)} targets</text>`,
     `<text x="16" y="46" fill="#555">${escapeXml(subtitle)}</text>`,
   ]
   for (const tick of [1 / 4, 1 / 2, 1, 2, 4]) {

@@ -2,7 +2,7 @@
  * Text rendering of the results: aligned Markdown tables, readable on a terminal and valid in
  * `bench/results/latest.md`. Pure functions: unit-tested in `test/unit/bench-render.test.ts`.
  */
-import type { CaseResult, Row, TargetResult } from './report.js'
+import type { CaseResult, Row, TargetResult, TargetTopic } from './report.js'
 import { quantile } from './stats.js'
 
 /** A duration in nanoseconds with a unit that keeps 3 significant digits: `12.3 ns`, `4.56 µs`, `1.20 ms`. */
@@ -138,14 +138,18 @@ function roundTable(result: CaseResult): string {
 
 const COMPARISON_TEXT = { '<=': '≤', '>=': '≥', '<': '<' } as const
 
+/** The order in which topics are named in headings: the order of the targets table. */
+const TOPIC_ORDER: readonly TargetTopic[] = ['performance', 'coherence']
+
 /**
- * Which issues state these targets, for headings: `issue 7`, or `issues 5 and 7` once the coherence
- * group's targets (issue 5) are among them.
+ * What these targets are about, for headings: `performance`, or `performance and coherence` once
+ * the coherence group's targets are among them.
  */
-export function targetIssues(targets: readonly TargetResult[]): string {
-  const issues = [...new Set(targets.map((target) => target.issue ?? 7))].sort((a, b) => a - b)
-  if (issues.length <= 1) return `issue ${issues[0] ?? 7}`
-  return `issues ${issues.slice(0, -1).join(', ')} and ${issues[issues.length - 1] as number}`
+export function targetTopics(targets: readonly TargetResult[]): string {
+  const present = new Set(targets.map((target) => target.topic ?? 'performance'))
+  const topics = TOPIC_ORDER.filter((topic) => present.has(topic))
+  if (topics.length <= 1) return topics[0] ?? 'performance'
+  return `${topics.slice(0, -1).join(', ')} and ${topics[topics.length - 1] as TargetTopic}`
 }
 
 /** The targets table: measured ratio (median of rounds), its spread, the goal and PASS/MISS. */

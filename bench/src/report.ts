@@ -42,13 +42,19 @@ export interface CaseResult {
 /** How a measured ratio is compared with its target. */
 export type Comparison = '<=' | '>=' | '<'
 
-/** One of the targets of issue 7 (or of issue 5, for coherence), evaluated on this run. */
+/**
+ * What a target is about: `performance` (speed and memory beside the peers and the raw clients) or
+ * `coherence` (how fast other instances stop serving a changed value, and what that costs a write).
+ */
+export type TargetTopic = 'performance' | 'coherence'
+
+/** One of the performance targets (or of the coherence ones), evaluated on this run. */
 export interface TargetResult {
   /** Stable id, e.g. `l1-vs-floor`. */
   id: string
-  /** The issue that states the target, when not issue 7 (the benchmark issue). */
-  issue?: number
-  /** The ratio as the issue states it, e.g. `L1 hit: ours ÷ async floor (time)`. */
+  /** What the target is about, when not `performance`. */
+  topic?: TargetTopic
+  /** The ratio as the target states it, e.g. `L1 hit: ours ÷ async floor (time)`. */
   label: string
   comparison: Comparison
   target: number

@@ -1,5 +1,5 @@
 /**
- * The targets as code (issue 7's, and issue 5's coherence ones): how each ratio is computed from two
+ * The targets as code (the performance ones, and the coherence ones): how each ratio is computed from two
  * rows and compared with its goal.
  * Pure functions, unit-tested in `test/unit/bench-render.test.ts`.
  */

@@ -9,7 +9,7 @@ import {
   markdownTable,
   renderCase,
   renderTargets,
-  targetIssues,
+  targetTopics,
 } from '../src/render-table.js'
 import type { CaseResult, Row } from '../src/report.js'
 import { summarize } from '../src/stats.js'
@@ -151,7 +151,7 @@ describe('bench tables', () => {
   it('states a latency goal as a duration', () => {
     const spec = {
       id: 'stale-window-bus',
-      issue: 5,
+      topic: 'coherence' as const,
       label: 'stale window, bus: p99',
       comparison: '<' as const,
       target: 5e6,
@@ -163,13 +163,14 @@ describe('bench tables', () => {
     )
   })
 
-  it('names the issues that state the targets', () => {
+  it('names what the targets are about', () => {
     const spec = { id: 't', label: 't', comparison: '>=' as const, target: 1, format: 'x' as const }
-    expect(targetIssues([])).toBe('issue 7')
-    expect(targetIssues([evaluateTarget(spec, [1])])).toBe('issue 7')
-    expect(targetIssues([evaluateTarget({ ...spec, issue: 5 }, [1])])).toBe('issue 5')
-    expect(targetIssues([evaluateTarget(spec, [1]), evaluateTarget({ ...spec, issue: 5 }, [1])])).toBe(
-      'issues 5 and 7',
+    const coherence = { ...spec, topic: 'coherence' as const }
+    expect(targetTopics([])).toBe('performance')
+    expect(targetTopics([evaluateTarget(spec, [1])])).toBe('performance')
+    expect(targetTopics([evaluateTarget(coherence, [1])])).toBe('coherence')
+    expect(targetTopics([evaluateTarget(coherence, [1]), evaluateTarget(spec, [1])])).toBe(
+      'performance and coherence',
     )
   })
 })
@@ -199,12 +200,12 @@ describe('bench ratios chart', () => {
     expect(svg).toContain('fill="#2e7d32"')
     expect(svg).toContain('fill="#c62828"')
     expect(escapeXml('"')).toBe('&quot;')
-    expect(svg).toContain('against the targets of issue 7')
+    expect(svg).toContain('measured against its performance targets')
     const both = renderRatiosSvg(
-      [evaluateTarget(spec, [30]), evaluateTarget({ ...spec, issue: 5 }, [30])],
+      [evaluateTarget(spec, [30]), evaluateTarget({ ...spec, topic: 'coherence' }, [30])],
       '',
     )
-    expect(both).toContain('against the targets of issues 5 and 7')
+    expect(both).toContain('measured against its performance and coherence targets')
   })
 })
 

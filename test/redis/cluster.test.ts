@@ -275,7 +275,7 @@ describe('cluster mode: a Cluster client given as l2Client', () => {
   it('is used as is and left open by close()', async () => {
     const client = new Cluster(
       redis.cluster.seeds.map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
-      // As README's "Scaling out" recommends for a Cluster of one's own.
+      // As docs/scaling-out.md recommends for a Cluster of one's own.
       {
         enableOfflineQueue: true,
         retryDelayOnFailover: 0,

@@ -6,7 +6,7 @@ import { useRedisServer, waitFor } from '../helpers/services.js'
 
 const redis = useRedisServer()
 
-/** How long the bus may take to reach every reader after a write resolved (the bound). */
+/** How long the bus may take to reach every reader after a write resolved (the bound the coherence guarantee states). */
 const PROPAGATION_MS = 50
 
 interface WorkerReport {

@@ -1,5 +1,5 @@
 /**
- * Coherence across instances (issue 5's benchmark): how long other instances keep serving a deleted
+ * Coherence across instances (the coherence targets' benchmark): how long other instances keep serving a deleted
  * value from their L1, and what the invalidation bus costs a write-through `set`.
  *
  * Every instance is a `CacheService` of its own on the bench's redis-server, with its own
@@ -34,9 +34,9 @@ const L1_TTL_S = 60
 const SAMPLES_PER_ROUND = 100
 /** How long a sample waits for an invalidation before it counts the reader as one that never got it. */
 const WAIT_LIMIT_MS = 1000
-/** Issue 5: on loopback, every reader stops returning a deleted value within 5 ms (p99). */
+/** Target: on loopback, every reader stops returning a deleted value within 5 ms (p99). */
 const STALE_WINDOW_P99_NS = 5e6
-/** Issue 5: `set` with the bus keeps at least 0.8 of its throughput without invalidation. */
+/** Target: `set` with the bus keeps at least 0.8 of its throughput without invalidation. */
 const BUS_SET_RATIO = 0.8
 /** How long the `none` check waits after the delete before reading the stale copies back. */
 const NONE_CHECK_WAIT_MS = 50
@@ -297,7 +297,7 @@ async function runStaleWindow(ctx: BenchContext): Promise<GroupResult> {
     evaluateTarget(
       {
         id: `stale-window-${mode}`,
-        issue: 5,
+        topic: 'coherence',
         label: `stale window after delete, ${mode}: p99 (per round)`,
         comparison: '<',
         target: STALE_WINDOW_P99_NS,
@@ -394,7 +394,7 @@ async function runSetCost(ctx: BenchContext, raw: RawClient): Promise<GroupResul
         evaluateTarget(
           {
             id: `${id}-bus-vs-none`,
-            issue: 5,
+            topic: 'coherence',
             label: `set ${label}: bus ÷ invalidation 'none' (throughput)`,
             comparison: '>=',
             target: BUS_SET_RATIO,
