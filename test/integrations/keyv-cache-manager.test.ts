@@ -118,4 +118,13 @@ describe('cacheable with createKeyvStore as its secondary store', () => {
     expect(await second.get('session:1')).toEqual({ user: 1 })
     expect(await second.primary.get('session:1')).toEqual({ user: 1 })
   })
+
+  it('serves as its primary too, with no secondary (the store has its own L1)', async () => {
+    const { users, store } = usersStore()
+    const cacheable = new Cacheable({ primary: new Keyv({ store }) })
+    await cacheable.set('session:2', { user: 2 }, '1m')
+    expect(await cacheable.get('session:2')).toEqual({ user: 2 })
+    expect(await raw.client.exists('users::keyv:session:2')).toBe(1)
+    expect(users.getStats().l1.hits).toBe(1)
+  })
 })
