@@ -63,6 +63,9 @@ describe('cache-manager 7 over createKeyvStore', () => {
     ])
     expect(await cache.mget(['a', 'b', 'missing'])).toEqual([1, 2, undefined])
     expect(await raw.client.exists('users::app:a', 'users::app:b')).toBe(2)
+    // Each entry keeps its own TTL through the batch: b's 30 s, a's the cache's l2Ttl (1 h by default).
+    expect(await raw.client.pttl('users::app:b')).toBeLessThanOrEqual(30_000)
+    expect(await raw.client.pttl('users::app:a')).toBeGreaterThan(3_000_000)
     expect(await cache.del('a')).toBe(true)
     expect(await cache.get('a')).toBeUndefined()
     await cache.clear()

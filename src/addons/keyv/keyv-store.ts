@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { KeyvStoreAdapter, StoredData } from 'keyv'
 import { CacheConfigurationError, type ResilientTwoLevelCache } from 'resilient-cache'
-import { type BatchEntry, deleteMany, getMany, setMany, ttlOption } from './cache-batch.js'
+import { type BatchEntry, deleteMany, getMany, hasMany, setMany, ttlOption } from './cache-batch.js'
 import { relayL2Errors } from './l2-error-relay.js'
 
 /** How many keys the iterator reads at a time. */
@@ -12,6 +12,7 @@ const ITERATOR_PAGE = 100
  * it does so only for stores whose dialect it knows to be iterable.
  */
 export interface ResilientKeyvStoreOpts {
+  /** Always `'redis'`: the dialect under which Keyv iterates a store. */
   dialect: 'redis'
   /** Left for Keyv's own test suite and callers that set a deserializer on the store; unused here. */
   [option: string]: unknown
@@ -108,8 +109,8 @@ export class ResilientKeyvStore extends EventEmitter implements KeyvStoreAdapter
   }
 
   /** {@link has} for each of `keys`, in order. */
-  async hasMany(keys: string[]): Promise<boolean[]> {
-    return Promise.all(keys.map((key) => this.cache.isOnCache(key)))
+  hasMany(keys: string[]): Promise<boolean[]> {
+    return hasMany(this.cache, keys)
   }
 
   /**
