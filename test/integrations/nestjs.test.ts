@@ -56,4 +56,27 @@ describe('NestJS example (CacheModule.register with the Keyv store, CacheInterce
     expect(first.app.output).toContain('cache service closed')
     expect(first.app.output).toContain('stopped')
   })
+
+  it('keeps answering over HTTP within l2CommandTimeout when Redis is killed mid-test', {
+    timeout: 40_000,
+  }, async () => {
+    const { baseUrl } = await startNestExample(running)
+    const warm = await (await fetch(`${baseUrl}/products/1`)).json()
+    // The example's l2CommandTimeout (200 ms), plus what an HTTP round trip through Nest may take on a
+    // shared machine.
+    const boundMs = 200 + 300
+    try {
+      await redis.server.kill()
+      for (const path of ['/products/1', '/products/2', '/products/2']) {
+        const startedAt = performance.now()
+        const response = await fetch(`${baseUrl}${path}`)
+        expect(performance.now() - startedAt).toBeLessThan(boundMs)
+        expect(response.status).toBe(200)
+        if (path === '/products/1') expect(await response.json()).toEqual(warm)
+        else expect(await response.json()).toMatchObject({ id: 2, name: 'Monitor' })
+      }
+    } finally {
+      await redis.server.restart()
+    }
+  })
 })
