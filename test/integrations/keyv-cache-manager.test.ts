@@ -92,6 +92,8 @@ describe('cache-manager 7 over createKeyvStore', () => {
         await timed(() => cache.mget(['warm', 'during-outage'])),
         await timed(() => cache.del('during-outage')),
         await timed(() => cache.get('during-outage')),
+        await timed(() => cache.clear()),
+        await timed(() => cache.get('warm')),
       ]
       expect(calls.map(({ result }) => result)).toEqual([
         'from L1',
@@ -99,6 +101,8 @@ describe('cache-manager 7 over createKeyvStore', () => {
         'in L1',
         'loaded',
         ['from L1', 'in L1'],
+        true,
+        undefined,
         true,
         undefined,
       ])
