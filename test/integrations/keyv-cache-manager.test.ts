@@ -108,6 +108,7 @@ describe('cache-manager 7 over createKeyvStore', () => {
       ])
       for (const { ms } of calls) expect(ms).toBeLessThan(bound)
       expect(errors.length).toBeGreaterThan(0)
+      expect(errors.every((error) => error instanceof Error)).toBe(true)
       expect(users.getStats().l2.pendingRepairs).toBeGreaterThan(0)
     } finally {
       await redis.server.restart()
