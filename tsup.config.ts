@@ -1,4 +1,28 @@
+import { join } from 'node:path'
+import type { Plugin } from 'esbuild'
 import { defineConfig } from 'tsup'
+
+/**
+ * The esbuild options of the CommonJS builds. tsup builds CommonJS with splitting as ESM and converts
+ * it afterwards, so esbuild's own `format` cannot tell; tsup's `esbuildOptions` hook knows, and runs
+ * before the plugins below are set up.
+ */
+const commonJsBuilds = new WeakSet<object>()
+
+/**
+ * The metrics subpaths load their library with a top-level `await import()` (so that a missing one is
+ * a clear error, and bundlers see the name); CommonJS has no top-level await, so its build takes the
+ * `*.cjs-build.ts` twin of each loader, which `require()`s the same literal name.
+ */
+const commonJsPeerLoaders: Plugin = {
+  name: 'commonjs-peer-loaders',
+  setup(build) {
+    if (!commonJsBuilds.has(build.initialOptions)) return
+    build.onResolve({ filter: /^\.\/(otel-api|prom-client-module)\.js$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/\.js$/, '.cjs-build.ts')),
+    }))
+  },
+}
 
 export default defineConfig({
   entry: {
@@ -26,7 +50,6 @@ export default defineConfig({
     // The frameworks are optional peers of their own subpaths only.
     'express',
     'fastify',
-    'fastify-plugin',
     'hono',
     // The metrics libraries are optional peers of the otel and prometheus subpaths only.
     '@opentelemetry/api',
@@ -37,7 +60,13 @@ export default defineConfig({
     // CacheService, one CacheConfigurationError) instead of bundling a copy of each.
     'resilient-cache',
   ],
+  esbuildOptions(options, context) {
+    if (context.format === 'cjs') commonJsBuilds.add(options)
+  },
+  esbuildPlugins: [commonJsPeerLoaders],
   shims: true,
-  splitting: false,
+  // One copy of the code the subpaths share (response caching, health, dashboard), in chunks, for
+  // both formats: no duplicated classes across subpaths.
+  splitting: true,
   treeshake: true,
 })

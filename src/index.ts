@@ -27,6 +27,10 @@ export type { CacheStats } from './cache/cache-stats.js'
 export type { ClearResult, ListKeysOptions, SetOptions } from './cache/method-types.js'
 export { ResilientTwoLevelCache } from './cache/resilient-two-level-cache.js'
 export * from './config/index.js'
+export type {
+  InvalidationHealthStats,
+  InvalidationOperation,
+} from './invalidation/invalidation-health.js'
 export type { Clock } from './kernel/clock.js'
 export {
   CacheConfigurationError,

@@ -13,7 +13,9 @@ import type {
   ResolvedServiceOptions,
 } from '../config/options.js'
 import { InvalidationBus } from '../invalidation/invalidation-bus.js'
+import { InvalidationHealth, type InvalidationHealthStats } from '../invalidation/invalidation-health.js'
 import { supportsTracking, trackCache } from '../invalidation/tracking.js'
+import { asyncDispose } from '../kernel/async-dispose.js'
 import { type Clock, systemClock } from '../kernel/clock.js'
 import { CacheConfigurationError, CacheError } from '../kernel/errors.js'
 import type { BreakerEvent, CacheEventSink, CacheServiceEvents, L2OperationEvent } from '../kernel/events.js'
@@ -40,6 +42,8 @@ export interface CacheServiceStats {
     circuitBreaker: CircuitBreakerStats
   }
   caches: Record<string, CacheStats>
+  /** Whether invalidations (bus, tracking) get through; their failures never open the breaker. */
+  invalidation: InvalidationHealthStats
   defaults: {
     l1Backend: string
     serializer: string
@@ -78,6 +82,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
   #backend: L2Backend | undefined
   #sharedGuard: L2Guard | undefined
   #bus: InvalidationBus | undefined
+  readonly #invalidationHealth: InvalidationHealth
   #unnamedCount = 0
   #closing: Promise<void> | undefined
 
@@ -89,6 +94,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
     this.config = config instanceof CacheFactoryConfig ? config : new CacheFactoryConfig(config)
     this.#options = this.config.resolved
     this.#clock = internals.clock ?? systemClock
+    this.#invalidationHealth = new InvalidationHealth(this.#options.logger, this.#options.l2Username)
   }
 
   /**
@@ -140,12 +146,15 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
       bus,
     })
     if (guard !== undefined) this.#disposers.push(guard.addRepairParticipant(cache))
-    // Only a cache with an L1 has copies to drop; every cache with L2 announces its changes.
-    if (resolved.l1Enabled && resolved.l2KeyPrefix !== undefined) {
+    // Only a cache with an L1 has copies to drop; every cache with L2 announces its changes. An
+    // L1-only cache (even one given a prefix) never needs the backend, so it is not created for it.
+    if (resolved.l1Enabled && resolved.l2Enabled && resolved.l2KeyPrefix !== undefined) {
       if (bus !== undefined) this.#disposers.push(bus.register(cache))
       const backend = this.#getBackend()
       if (invalidation === 'tracking' && supportsTracking(backend)) {
-        this.#subscriptions.push(trackCache(backend, cache, resolved.l2KeyPrefix + KEY_SEPARATOR))
+        this.#subscriptions.push(
+          trackCache(backend, cache, resolved.l2KeyPrefix + KEY_SEPARATOR, this.#invalidationHealth),
+        )
       }
     }
     this.#caches.set(resolved.name, cache as ResilientTwoLevelCache<unknown>)
@@ -183,6 +192,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
           }),
       },
       caches,
+      invalidation: this.#invalidationHealth.stats(),
       defaults: {
         l1Backend: options.l1Backend,
         serializer: options.serializer.name,
@@ -202,6 +212,11 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
   close(): Promise<void> {
     this.#closing ??= this.#close()
     return this.#closing
+  }
+
+  /** `await using service = new CacheService(...)`: closes it (as {@link close}) when the scope ends. */
+  [asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   async #close(): Promise<void> {
@@ -242,7 +257,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
       const backend = this.#getBackend()
       if (!InvalidationBus.supports(backend))
         throw new CacheError('The L2 backend cannot carry the invalidation bus')
-      this.#bus = new InvalidationBus(backend, this.#options.logger)
+      this.#bus = new InvalidationBus(backend, this.#options.logger, this.#invalidationHealth)
     }
     return this.#bus
   }

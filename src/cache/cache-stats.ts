@@ -37,8 +37,13 @@ export interface CacheStats {
     errors: number
     /** L2 calls that took longer than `l2CommandTimeout`. */
     timeouts: number
-    /** Entries that could not be decoded (foreign, corrupt, other serializer): counted as misses. */
+    /** Entries that were damaged or not ours (foreign, truncated, bad payload): misses, deleted. */
     corruptEntries: number
+    /**
+     * Well-formed entries this process cannot read (a newer format version, another serializer, a
+     * serializer that cannot decode here): misses, left in place for the instances that can.
+     */
+    unsupportedEntries: number
     circuitBreaker: CircuitBreakerStats
     /** Keys (plus one for a pending prefix clear) that must be invalidated in L2 when it returns. */
     pendingRepairs: number
@@ -97,7 +102,14 @@ export function cacheStatsOf(sources: CacheStatsSources): CacheStats {
       keyPrefix: options.l2KeyPrefix ?? null,
       ttl: options.l2TtlMs / 1000,
       serializer: options.serializer.name,
-      ...(l2?.counters ?? { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }),
+      ...(l2?.counters ?? {
+        hits: 0,
+        misses: 0,
+        errors: 0,
+        timeouts: 0,
+        corruptEntries: 0,
+        unsupportedEntries: 0,
+      }),
       circuitBreaker:
         l2?.guard.breaker.stats() ??
         idleCircuitBreakerStats({

@@ -1,8 +1,10 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
 import { EntryDecodeError } from '../backends/l2/entry-format.js'
+import { serverRefusalCode } from '../backends/l2/server-refusal.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js'
 import { InvalidationPublisher } from '../invalidation/invalidation-publisher.js'
+import { attemptPublish } from '../invalidation/publish-attempt.js'
 import type { Clock } from '../kernel/clock.js'
 import { CacheError } from '../kernel/errors.js'
 import type { Logger } from '../kernel/logger.js'
@@ -36,7 +38,14 @@ export interface L2LayerParts {
  */
 export class L2Layer {
   readonly guard: L2Guard
-  readonly counters = { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0 }
+  readonly counters = {
+    hits: 0,
+    misses: 0,
+    errors: 0,
+    timeouts: 0,
+    corruptEntries: 0,
+    unsupportedEntries: 0,
+  }
   readonly journal: RepairJournal
   readonly publisher: InvalidationPublisher | undefined
   readonly #parts: L2LayerParts
@@ -56,9 +65,15 @@ export class L2Layer {
     const guard = parts.guard
     const bus = parts.bus
     if (bus !== undefined) {
+      // Announcements run beside the breaker: a bus this user may not use must not stop L2 for data.
       this.publisher = new InvalidationPublisher(
-        async (keys) =>
-          (await announceOnBus(bus, parts.name, guard.run.bind(guard), keys, this.#caller)) !== L2_FAILED,
+        (keys) =>
+          attemptPublish(
+            async () =>
+              (await announceOnBus(bus, parts.name, guard.runBeside.bind(guard), keys, this.#caller)) !==
+              L2_FAILED,
+            bus.health,
+          ),
         (keys) => this.#journalUnannounced(keys),
       )
     }
@@ -217,11 +232,21 @@ export class L2Layer {
     return true
   }
 
-  /** Announces changed keys through a repair's executor; nothing without a bus. */
+  /**
+   * Announces changed keys through a repair's executor; nothing without a bus. A refusal (a user
+   * without channel rights) does not fail the repair, which would keep L2 unused for data: the step
+   * is done, and the next message names the whole cache.
+   */
   async #announce(run: L2Executor, keys: readonly string[] | null): Promise<void> {
     const bus = this.#parts.bus
     if (bus === undefined) return
-    await announceOnBus(bus, this.#parts.name, run as L2Runner<void>, keys, this.#caller)
+    try {
+      await announceOnBus(bus, this.#parts.name, run as L2Runner<void>, keys, this.#caller)
+    } catch (error) {
+      if (serverRefusalCode(error) === undefined) throw error
+      bus.health.failed('publish', error)
+      this.publisher?.owesWholeCache()
+    }
   }
 
   /** A bus message that could not be sent: its keys are repaired (and announced) when L2 is back. */
@@ -230,9 +255,26 @@ export class L2Layer {
     else for (const key of keys) this.journal.recordKey(this.#parts.keyPrefix + key)
   }
 
-  /** A corrupt or foreign entry is a miss: counted, logged and removed, never a breaker failure. */
+  /**
+   * An undecodable entry is a miss, never a breaker failure. A corrupt or foreign one is counted,
+   * logged and removed; one that is intact but unreadable here (a newer release wrote it) is left for
+   * the instances that can read it, and logged at warn once per cache: in a rolling upgrade it is
+   * every read.
+   */
   #discardUndecodable(fullKey: string, error: unknown): void {
     this.counters.misses++
+    if (error instanceof EntryDecodeError && !error.corrupt) {
+      this.counters.unsupportedEntries++
+      const logger = this.#parts.logger
+      const log = this.counters.unsupportedEntries === 1 ? logger.warn : logger.debug
+      log.call(
+        logger,
+        { cache: this.#parts.name, reason: error.reason, error: error.message },
+        'L2 entry this process cannot read treated as a miss and left in place',
+      )
+      this.#parts.onError('get', 'decode', error)
+      return
+    }
     this.counters.corruptEntries++
     const reason = error instanceof EntryDecodeError ? error.reason : 'payload'
     this.#parts.logger.warn(

@@ -1,4 +1,5 @@
 import type { L1Backend } from '../backends/l1/l1-backend.js'
+import { assertCallOptions, LIST_KEYS_OPTION_NAMES, SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
 import { InflightReads } from '../invalidation/inflight-reads.js'
@@ -139,6 +140,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'set')
     await this.#writeThrough(key, value, this.#entryTtlMs(ttlMsOf(options)), 0)
   }
 
@@ -180,6 +182,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
+    assertCallOptions(options, SET_OPTION_NAMES, 'setIfNotExist')
     const ttlMs = this.#entryTtlMs(ttlMsOf(options))
     const encoded = this.#encode(value, ttlMs)
     if (this.#l2 !== undefined && encoded !== undefined) {
@@ -253,6 +256,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async listKeys(prefix = '', options: ListKeysOptions = {}): Promise<string[]> {
     this.#assertOpen()
+    assertCallOptions(options, LIST_KEYS_OPTION_NAMES, 'listKeys')
     if (typeof prefix !== 'string')
       throw new TypeError(`listKeys: prefix must be a string, got ${typeof prefix}`)
     const limit = options.limit ?? Number.POSITIVE_INFINITY

@@ -1,3 +1,4 @@
+import { MAX_L1_MAX_SIZE } from '../backends/l1/l1-size-limits.js'
 import { getL1Backend } from '../backends/l1/registry.js'
 import { resolveSerializer } from '../backends/serializers/registry.js'
 import { CacheConfigurationError } from '../kernel/errors.js'
@@ -85,7 +86,7 @@ export function resolveCacheOptions(
     l2TtlMs: parseDurationMs(options.l2Ttl ?? CACHE_DEFAULTS.l2Ttl, 'l2Ttl'),
     l2Enabled,
     l1Enabled,
-    l1MaxSize: requireInteger(options.l1MaxSize ?? CACHE_DEFAULTS.l1MaxSize, 'l1MaxSize', 1),
+    l1MaxSize: requireInteger(options.l1MaxSize ?? CACHE_DEFAULTS.l1MaxSize, 'l1MaxSize', 1, MAX_L1_MAX_SIZE),
     l1TtlMs: parseDurationMs(options.l1Ttl ?? CACHE_DEFAULTS.l1Ttl, 'l1Ttl'),
     l1Backend,
     l1Clone: requireBoolean(options.l1Clone ?? CACHE_DEFAULTS.l1Clone, 'l1Clone'),

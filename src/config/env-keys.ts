@@ -36,7 +36,7 @@ export const CACHE_ENV_KEYS = {
     option: 'l2Url',
     kind: 'string',
     description:
-      'redis://, rediss:// (valkey://, valkeys://) URL; wins over host, port, db, username, password',
+      'redis://, rediss:// (valkey://, valkeys://) URL; wins over host and port; merged with db, username, password and TLS, which must agree with it',
   },
   CACHE_REDIS_TLS: { option: 'l2Tls', kind: 'boolean', description: 'Connect with TLS' },
   CACHE_REDIS_MODE: {

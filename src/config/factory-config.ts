@@ -1,10 +1,15 @@
+import { type InspectOptions, inspect } from 'node:util'
 import { getL1Backend } from '../backends/l1/registry.js'
 import { getL2Backend } from '../backends/l2/registry.js'
 import { resolveSerializer } from '../backends/serializers/registry.js'
+import {
+  defaultSerializerName,
+  warnOfRuntimeDefaultSerializer,
+} from '../backends/serializers/runtime-support.js'
 import { CacheConfigurationError } from '../kernel/errors.js'
 import { consoleLogger } from '../kernel/logger.js'
 import { parseDurationMs } from './durations.js'
-import type { CacheEnvSource, ServiceOptionName } from './env-keys.js'
+import { CACHE_ENV_KEYS, type CacheEnvSource, type ServiceOptionName } from './env-keys.js'
 import { readEnv } from './env-parsing.js'
 import { resolveL2Topology } from './l2-topology.js'
 import {
@@ -13,9 +18,11 @@ import {
   type ResolvedServiceOptions,
   SERVICE_DEFAULTS,
 } from './options.js'
+import { redactServiceOptions, redactUrl } from './redact.js'
+import { warnUnknownEnvKeys } from './unknown-env-keys.js'
+import { mergeUrlConnection } from './url-connection.js'
 import {
   describeValue,
-  redactUrl,
   rejectUnknownOptions,
   requireBoolean,
   requireInteger,
@@ -87,7 +94,12 @@ export class CacheFactoryConfig {
     const labels = envLabels.get(options) ?? {}
     const label = (name: ServiceOptionName): string => labels[name] ?? name
 
-    const merged: CacheFactoryConfigOptions = { ...SERVICE_DEFAULTS, l2Tls: false, logger: consoleLogger }
+    const merged: CacheFactoryConfigOptions = {
+      ...SERVICE_DEFAULTS,
+      serializer: defaultSerializerName(),
+      l2Tls: false,
+      logger: consoleLogger,
+    }
     for (const [name, value] of Object.entries(given)) {
       // An option set to undefined means "the default", as in a spread of optional settings.
       if (value !== undefined) (merged as Record<string, unknown>)[name] = value
@@ -110,9 +122,21 @@ export class CacheFactoryConfig {
       )
     }
 
-    const l2Host = requireNonEmptyString(merged.l2Host, label('l2Host'))
-    const l2Port = requireInteger(merged.l2Port, label('l2Port'), 1, 65_535)
-    const l2Db = requireInteger(merged.l2Db, label('l2Db'), 0)
+    const separate = {
+      l2Host: requireNonEmptyString(merged.l2Host, label('l2Host')),
+      l2Port: requireInteger(merged.l2Port, label('l2Port'), 1, 65_535),
+      l2Db: requireInteger(merged.l2Db, label('l2Db'), 0),
+      l2Password:
+        merged.l2Password === undefined ? undefined : requireSecret(merged.l2Password, label('l2Password')),
+      l2Username:
+        merged.l2Username === undefined
+          ? undefined
+          : requireNonEmptyString(merged.l2Username, label('l2Username')),
+      l2Tls: requireTls(merged.l2Tls, label('l2Tls')),
+      given: { l2Db: given.l2Db !== undefined, l2Tls: given.l2Tls !== undefined },
+    }
+    const connection = l2Url === undefined ? separate : mergeUrlConnection(l2Url, separate, label)
+    const { l2Host, l2Port, l2Db } = connection
     const topology = resolveL2Topology(
       {
         l2Mode: merged.l2Mode,
@@ -129,19 +153,15 @@ export class CacheFactoryConfig {
       label,
     )
 
-    this.resolved = Object.freeze({
+    this.resolved = redactedWhenShown({
       l2Backend,
       l2Host,
       l2Port,
       l2Db,
-      l2Password:
-        merged.l2Password === undefined ? undefined : requireSecret(merged.l2Password, label('l2Password')),
-      l2Username:
-        merged.l2Username === undefined
-          ? undefined
-          : requireNonEmptyString(merged.l2Username, label('l2Username')),
+      l2Password: connection.l2Password,
+      l2Username: connection.l2Username,
       l2Url,
-      l2Tls: requireTls(merged.l2Tls, label('l2Tls')),
+      l2Tls: connection.l2Tls,
       l2Client: merged.l2Client,
       ...topology,
       l2ConnectTimeoutMs: parseDurationMs(merged.l2ConnectTimeout, label('l2ConnectTimeout')),
@@ -170,7 +190,18 @@ export class CacheFactoryConfig {
       ),
       logger: requireLogger(merged.logger, label('logger')),
     })
-    this.options = Object.freeze(merged)
+    this.options = redactedWhenShown(merged)
+    if (given.serializer === undefined) warnOfRuntimeDefaultSerializer(this.resolved.logger)
+  }
+
+  /** The given and resolved options with secrets `[redacted]`: what `JSON.stringify(config)` writes. */
+  toJSON(): { options: Record<string, unknown>; resolved: Record<string, unknown> } {
+    return { options: redactServiceOptions(this.options), resolved: redactServiceOptions(this.resolved) }
+  }
+
+  /** `util.inspect`, `console.log`: the redacted form. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return `CacheFactoryConfig ${inspect(this.toJSON(), options)}`
   }
 
   /**
@@ -178,7 +209,9 @@ export class CacheFactoryConfig {
    * which win over the environment. Values may be strings, as in `process.env`, or already typed
    * (numbers, booleans), as Express settings may be; `undefined` and blank strings mean "not set".
    * An invalid value is reported under its environment variable's name (`CACHE_REDIS_PORT`), range
-   * errors included; an invalid override under its option name. Other keys of `env` are ignored.
+   * errors included; an invalid override under its option name. Other keys of `env` are ignored;
+   * an unknown `CACHE_*` one is warned about (once per process, through the configured logger) with
+   * the closest name this package reads.
    * @param env read only when called, never at import. @default process.env
    * @throws CacheConfigurationError for the first invalid value.
    */
@@ -197,8 +230,23 @@ export class CacheFactoryConfig {
       delete labels[name as ServiceOptionName]
     }
     envLabels.set(options, labels)
-    return new CacheFactoryConfig(options)
+    const config = new CacheFactoryConfig(options)
+    warnUnknownEnvKeys(env, Object.keys(CACHE_ENV_KEYS), config.resolved.logger)
+    return config
   }
+}
+
+/**
+ * Freezes `options`, and makes printing them (`util.inspect`, `JSON.stringify`, a logger) show the
+ * redacted form, so that logging `config.resolved` cannot leak the password either.
+ */
+function redactedWhenShown<T extends object>(options: T): Readonly<T> {
+  const show = () => redactServiceOptions(options)
+  Object.defineProperty(options, 'toJSON', { value: show })
+  Object.defineProperty(options, inspect.custom, {
+    value: (_depth: number, inspectOptions: InspectOptions) => inspect(show(), inspectOptions),
+  })
+  return Object.freeze(options)
 }
 
 function resolveL1Backend(value: unknown, label: string): string {

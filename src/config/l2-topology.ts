@@ -121,7 +121,9 @@ function requireDatabaseZero(input: L2TopologyInput, label: (name: 'l2Url' | 'l2
         `a Redis Cluster has only database 0, got database ${database} in the URL`,
       )
     }
-  } else if (input.l2Db !== 0) {
+  }
+  // Also with a URL without a database: l2Db given beside it would be merged in.
+  if (input.l2Db !== 0) {
     throw new CacheConfigurationError(label('l2Db'), `a Redis Cluster has only database 0, got ${input.l2Db}`)
   }
 }

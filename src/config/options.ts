@@ -44,7 +44,9 @@ export interface CacheFactoryConfigOptions {
   l2Username?: string
   /**
    * `redis://` or `rediss://` URL (`valkey://` and `valkeys://` with `l2Backend: 'valkey'`); wins over
-   * host, port, db, username and password. @default undefined
+   * host and port. Merged with `l2Db`, `l2Username`, `l2Password` and `l2Tls`: a field given only one
+   * way is used; given both ways, the two must agree (else `CacheConfigurationError`); `rediss://`
+   * means TLS and `redis://` none. @default undefined
    */
   l2Url?: string
   /** `true` for TLS with default options, or Node.js `tls.connect` options. @default false */
@@ -83,7 +85,10 @@ export interface CacheFactoryConfigOptions {
   l2CommandTimeout?: Duration
   /** Default L1 backend of the caches. @default 'ttl' */
   l1Backend?: L1BackendName
-  /** Default serializer of the caches: a registered name or a serializer object. @default 'v8' */
+  /**
+   * Default serializer of the caches: a registered name or a serializer object.
+   * @default 'v8' on Node.js; 'json' on runtimes that cannot decode `v8` (Bun), with a warning
+   */
   serializer?: string | Serializer
   /** Whether L2 calls go through a circuit breaker. @default true */
   circuitBreakerEnabled?: boolean
@@ -124,7 +129,7 @@ export interface CacheOptions {
   l2Enabled?: boolean
   /** Whether this cache keeps an in-process L1 copy. @default false (as in the seed) */
   l1Enabled?: boolean
-  /** Most entries in L1, 1 or more. @default 1000 */
+  /** Most entries in L1, 1 to 10 000 000 (`MAX_L1_MAX_SIZE`). @default 1000 */
   l1MaxSize?: number
   /** Lifetime of an L1 entry, more than 0 (ignored by the `lru` backend). @default 60 (seconds) */
   l1Ttl?: Duration

@@ -7,6 +7,8 @@
 import { CacheConfigurationError } from '../kernel/errors.js'
 import { KEY_SEPARATOR } from '../kernel/keys.js'
 import type { Logger } from '../kernel/logger.js'
+import { redactUrl } from './redact.js'
+import { suggestOption } from './suggest-option.js'
 
 /** Longest L2 key prefix, in UTF-8 bytes; leaves most of a Redis key's 1 KiB to the key itself. */
 export const MAX_KEY_PREFIX_BYTES = 256
@@ -71,36 +73,6 @@ export function rejectUnknownOptions(options: Record<string, unknown>, known: re
   }
 }
 
-/** The known name that `name` most likely misspells: same letters in another case, or 1-2 edits away. */
-export function suggestOption(name: string, known: readonly string[]): string | undefined {
-  const lower = name.toLowerCase()
-  const sameLetters = known.find((candidate) => candidate.toLowerCase() === lower)
-  if (sameLetters !== undefined) return sameLetters
-  let best: string | undefined
-  let bestDistance = 3
-  for (const candidate of known) {
-    const distance = editDistance(lower, candidate.toLowerCase())
-    if (distance < bestDistance) {
-      best = candidate
-      bestDistance = distance
-    }
-  }
-  return best
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
-    }
-    previous = current
-  }
-  return previous[b.length] ?? 0
-}
-
 /** An integer from `min` to `max`, inclusive. */
 export function requireInteger(
   value: unknown,
@@ -147,17 +119,6 @@ export function requireOneOf<T extends string>(value: unknown, label: string, al
     throw new CacheConfigurationError(label, `expected one of ${choices}, got ${describeValue(value)}`)
   }
   return value as T
-}
-
-/**
- * The URL with its password masked, so that it can appear in errors and logs. Works on text that is
- * not a valid URL too: everything between the first `:` of the user info and the last `@` is hidden.
- */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z\d+.-]*:\/\/)(.*)@/is, (_match, scheme: string, userInfo: string) => {
-    const colon = userInfo.indexOf(':')
-    return colon === -1 ? `${scheme}${userInfo}@` : `${scheme}${userInfo.slice(0, colon)}:***@`
-  })
 }
 
 /**
@@ -237,6 +198,12 @@ export function requireKeyPrefix(value: unknown, label: string): string {
     throw new CacheConfigurationError(
       label,
       `must not end with ':': ${why} the prefix would run into the separator and its keys could collide with another cache's; got ${describeValue(prefix)}`,
+    )
+  }
+  if (!prefix.isWellFormed()) {
+    throw new CacheConfigurationError(
+      label,
+      `must be well-formed Unicode (no lone UTF-16 surrogate): Redis would store it as U+FFFD; got ${JSON.stringify(prefix)}`,
     )
   }
   const bytes = Buffer.byteLength(prefix)

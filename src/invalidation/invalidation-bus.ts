@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { L2Backend, L2Subscription } from '../backends/l2/l2-backend.js'
 import type { ResyncReason } from '../kernel/events.js'
 import type { Logger } from '../kernel/logger.js'
+import type { InvalidationHealth } from './invalidation-health.js'
 import { decodeInvalidation, encodeInvalidation, INVALIDATION_CHANNEL } from './invalidation-message.js'
 
 /** A cache that keeps an L1 and listens on the bus. */
@@ -22,15 +23,22 @@ export class InvalidationBus {
   readonly senderId = randomUUID()
   readonly #backend: L2Backend & Required<Pick<L2Backend, 'publish' | 'subscribe'>>
   readonly #logger: Logger
+  /** Where this service's bus and tracking failures are reported (never to the breaker). */
+  readonly health: InvalidationHealth
   readonly #receivers = new Map<string, InvalidationReceiver>()
   #subscription: L2Subscription | undefined
   messagesReceived = 0
   /** Messages that were not ours and not readable (another program on the channel). */
   foreignMessages = 0
 
-  constructor(backend: L2Backend & Required<Pick<L2Backend, 'publish' | 'subscribe'>>, logger: Logger) {
+  constructor(
+    backend: L2Backend & Required<Pick<L2Backend, 'publish' | 'subscribe'>>,
+    logger: Logger,
+    health: InvalidationHealth,
+  ) {
     this.#backend = backend
     this.#logger = logger
+    this.health = health
   }
 
   /** Whether a backend can carry the bus. */
@@ -58,6 +66,8 @@ export class InvalidationBus {
         this.#logger.info({ channel: INVALIDATION_CHANNEL }, 'Invalidation bus reconnected: resyncing L1')
         for (const cache of this.#receivers.values()) cache.resync('subscriber')
       },
+      failed: (error) => this.health.failed('subscribe', error),
+      established: () => this.health.succeeded('subscribe'),
     })
     return () => this.#receivers.delete(receiver.name)
   }

@@ -16,12 +16,19 @@ export function escapeGlob(text: string): string {
 }
 
 /**
- * Throws a `TypeError` naming the key unless it is a non-empty string whose Redis form fits
- * {@link MAX_KEY_BYTES}. `prefixBytes` is the UTF-8 length of the prefix and separator.
+ * Throws a `TypeError` naming the key unless it is a non-empty, well-formed string whose Redis form
+ * fits {@link MAX_KEY_BYTES}. `prefixBytes` is the UTF-8 length of the prefix and separator.
  */
 export function assertValidKey(key: unknown, prefixBytes: number): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new TypeError(`Cache key must be a non-empty string, got ${describe(key)}`)
+  }
+  // Redis stores keys as UTF-8, where a lone surrogate becomes U+FFFD: two keys that L1 tells apart
+  // would share one Redis key. `isWellFormed` is Node 20+.
+  if (!key.isWellFormed()) {
+    throw new TypeError(
+      `Cache key must be well-formed Unicode (no lone UTF-16 surrogate), got ${JSON.stringify(key.slice(0, 40))}`,
+    )
   }
   // A UTF-16 unit is at most 3 UTF-8 bytes: only long keys need the exact count.
   if (prefixBytes + key.length * 3 > MAX_KEY_BYTES && prefixBytes + Buffer.byteLength(key) > MAX_KEY_BYTES) {

@@ -1,3 +1,4 @@
+import { assertCallOptions, GET_OR_SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { Duration } from '../config/options.js'
 import { describeValue } from '../config/validate.js'
@@ -39,7 +40,7 @@ export interface ResolvedGetOrSetOptions {
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5000
 
-/** Validates `options`, naming the option at fault in a `TypeError`. */
+/** Validates `options`, naming the option at fault (or the unknown one) in a `TypeError`. */
 export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   call: string,
@@ -47,9 +48,7 @@ export function resolveGetOrSetOptions(
   if (options === undefined) {
     return { ttlMs: undefined, distributed: false, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS, staleGraceMs: 0 }
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${call}: options must be an object, got ${describeValue(options)}`)
-  }
+  assertCallOptions(options, GET_OR_SET_OPTION_NAMES, call)
   const lock = options.lock ?? 'local'
   if (lock !== 'local' && lock !== 'distributed') {
     throw new TypeError(`${call}: lock must be 'local' or 'distributed', got ${describeValue(lock)}`)

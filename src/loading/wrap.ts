@@ -1,3 +1,4 @@
+import { assertCallOptions, WRAP_OPTION_NAMES } from '../config/call-options.js'
 import type { GetOrSetOptions, WrapOptions } from './loading-options.js'
 import { resolveGetOrSetOptions } from './loading-options.js'
 
@@ -18,6 +19,8 @@ export function wrapWith<V, A extends unknown[]>(
   options: WrapOptions<A>,
 ): (...args: A) => Promise<V> {
   if (typeof fn !== 'function') throw new TypeError(`wrap: fn must be a function, got ${typeof fn}`)
+  // First, so that a misspelt `key` is named as such rather than reported missing.
+  if (typeof options === 'object' && options !== null) assertCallOptions(options, WRAP_OPTION_NAMES, 'wrap')
   const keyOf = options?.key
   if (typeof keyOf !== 'string' && typeof keyOf !== 'function') {
     throw new TypeError(

@@ -141,6 +141,21 @@ export class L2Guard {
   }
 
   /**
+   * Runs a command that is not a data operation (an announcement on the invalidation bus): skipped
+   * while the breaker is open ({@link L2_FAILED}) and bounded by the timeout like any call, but its
+   * outcome is not reported to the breaker, which judges whether L2 serves data: a server that refuses
+   * PUBLISH to this user still serves GET and SET. Rejects with the failure, for the caller to judge.
+   */
+  async runBeside<T>(
+    operation: string,
+    command: (backend: L2Backend) => Promise<T>,
+    caller: L2Caller,
+  ): Promise<T | typeof L2_FAILED> {
+    if (!this.isAvailable()) return L2_FAILED
+    return this.#execute(operation, command, caller.name)
+  }
+
+  /**
    * One PING within the timeout, waiting for a connection still being made; outside the breaker's
    * accounting (for health checks). Never rejects.
    */

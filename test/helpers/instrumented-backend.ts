@@ -22,6 +22,8 @@ export interface L2CommandLog {
   beforeGet: (() => Promise<void>) | undefined
   /** Makes PUBLISH fail (as if that one command met a dead connection). */
   failPublish: boolean
+  /** How many backends the service asked the factory for (each opens a connection). */
+  backendsCreated: number
 }
 
 let registered = 0
@@ -36,8 +38,12 @@ export function registerInstrumentedBackend(): { name: string; log: L2CommandLog
     onStart: undefined,
     beforeGet: undefined,
     failPublish: false,
+    backendsCreated: 0,
   }
-  registerL2Backend(name, (options: L2BackendOptions) => instrument(redisL2Backend(options), log))
+  registerL2Backend(name, (options: L2BackendOptions) => {
+    log.backendsCreated++
+    return instrument(redisL2Backend(options), log)
+  })
   return { name, log }
 }
 

@@ -1,9 +1,10 @@
-import Fastify, { type FastifyReply } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import fastifyResilientCache, { cacheHealthHandler } from '../../src/addons/integrations/fastify.js'
 import { type CacheService, isCacheConfigurationError } from '../../src/index.js'
 import { silentLogger } from '../../src/kernel/logger.js'
 import { type FrameworkUnderTest, ROUTE_CACHE_OPTIONS, type RouteReply } from './app-harness.js'
+import { FASTIFY_MAJORS } from './framework-majors.js'
 import { describeIntegration } from './integration-suite.js'
 
 function send(reply: FastifyReply, routeReply: RouteReply): FastifyReply {
@@ -11,47 +12,50 @@ function send(reply: FastifyReply, routeReply: RouteReply): FastifyReply {
   return reply.send('json' in routeReply ? routeReply.json : Buffer.from(routeReply.body))
 }
 
-const fastifyUnderTest: FrameworkUnderTest = {
-  async start(routes, config) {
-    const app = Fastify()
-    await app.register(fastifyResilientCache, { config, responseCache: ROUTE_CACHE_OPTIONS })
-    for (const { path, produce } of routes.cached) {
-      app.get(path, { config: { responseCache: true } }, async (request, reply) =>
-        send(reply, await produce(new URLSearchParams(request.query as Record<string, string>))),
-      )
-    }
-    app.get<{ Params: { id: string } }>('/user/:id', async function (request, reply) {
-      return send(reply, await routes.readUser(this.cacheService, request.params.id))
-    })
-    app.post<{ Params: { id: string } }>('/user/:id', async (request, reply) => {
-      const name = String(request.headers['x-new-name'] ?? '')
-      return send(reply, await routes.renameUser(request.server.cacheService, request.params.id, name))
-    })
-    app.get('/health', cacheHealthHandler)
-    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
-    return {
-      baseUrl,
-      service: app.cacheService,
-      responseCacheStats: () => app.responseCacheStats(),
-      close: () => app.close(),
-    }
-  },
-  async boot(options) {
-    const app = Fastify()
-    try {
-      await app.register(fastifyResilientCache, options)
-    } catch (error) {
-      await app.close()
-      throw error
-    }
-    return { service: app.cacheService, close: () => app.close() }
-  },
+type FastifyFactory = (typeof FASTIFY_MAJORS)[number]['module']
+
+/** The shared suite's handle on apps of this Fastify module (either major). */
+function fastifyUnderTest(Fastify: FastifyFactory): FrameworkUnderTest {
+  return {
+    async start(routes, config) {
+      const app = Fastify()
+      await app.register(fastifyResilientCache, { config, responseCache: ROUTE_CACHE_OPTIONS })
+      for (const { path, produce } of routes.cached) {
+        app.get(path, { config: { responseCache: true } }, async (request, reply) =>
+          send(reply, await produce(new URLSearchParams(request.query as Record<string, string>))),
+        )
+      }
+      app.get<{ Params: { id: string } }>('/user/:id', async function (request, reply) {
+        return send(reply, await routes.readUser(this.cacheService, request.params.id))
+      })
+      app.post<{ Params: { id: string } }>('/user/:id', async (request, reply) => {
+        const name = String(request.headers['x-new-name'] ?? '')
+        return send(reply, await routes.renameUser(request.server.cacheService, request.params.id, name))
+      })
+      app.get('/health', cacheHealthHandler)
+      const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+      return {
+        baseUrl,
+        service: app.cacheService,
+        responseCacheStats: () => app.responseCacheStats(),
+        close: () => app.close(),
+      }
+    },
+    async boot(options) {
+      const app = Fastify()
+      try {
+        await app.register(fastifyResilientCache, options)
+      } catch (error) {
+        await app.close()
+        throw error
+      }
+      return { service: app.cacheService, close: () => app.close() }
+    },
+  }
 }
 
-describeIntegration('Fastify', fastifyUnderTest)
-
 /** The error `ready()` rejects with; fails the test when the app boots. */
-async function readyError(app: ReturnType<typeof Fastify>): Promise<unknown> {
+async function readyError(app: ReturnType<FastifyFactory>): Promise<unknown> {
   try {
     await app.ready()
   } catch (error) {
@@ -62,50 +66,54 @@ async function readyError(app: ReturnType<typeof Fastify>): Promise<unknown> {
   throw new Error('expected the app to fail to boot')
 }
 
-describe('Fastify: plugin registration and routes', () => {
-  it('refuses a second registration', async () => {
-    const app = Fastify()
-    app.register(fastifyResilientCache, { config: { logger: silentLogger } })
-    app.register(fastifyResilientCache, { config: { logger: silentLogger } })
-    const error = await readyError(app)
-    expect(isCacheConfigurationError(error)).toBe(true)
-    expect((error as Error).message).toContain('already registered')
-  })
+for (const { label, module: Fastify } of FASTIFY_MAJORS) {
+  describeIntegration(label, fastifyUnderTest(Fastify))
 
-  it('fails to boot on invalid plugin response caching defaults', async () => {
-    const app = Fastify()
-    app.register(fastifyResilientCache, {
-      config: { logger: silentLogger },
-      responseCache: { query: 'all' as never },
+  describe(`${label}: plugin registration and routes`, () => {
+    it('refuses a second registration', async () => {
+      const app = Fastify()
+      app.register(fastifyResilientCache, { config: { logger: silentLogger } })
+      app.register(fastifyResilientCache, { config: { logger: silentLogger } })
+      const error = await readyError(app)
+      expect(isCacheConfigurationError(error)).toBe(true)
+      expect((error as Error).message).toContain('already registered')
     })
-    const error = await readyError(app)
-    expect(isCacheConfigurationError(error) && error.field).toBe('responseCache.query')
-  })
 
-  it('fails on invalid route response caching options, naming the route', async () => {
-    const app = Fastify()
-    await app.register(fastifyResilientCache, { config: { logger: silentLogger } })
-    let thrown: unknown
-    try {
-      app.get('/x', { config: { responseCache: { ttl: -5 } } }, async () => 'x')
-    } catch (error) {
-      thrown = error
-    } finally {
+    it('fails to boot on invalid plugin response caching defaults', async () => {
+      const app = Fastify()
+      app.register(fastifyResilientCache, {
+        config: { logger: silentLogger },
+        responseCache: { query: 'all' as never },
+      })
+      const error = await readyError(app)
+      expect(isCacheConfigurationError(error) && error.field).toBe('responseCache.query')
+    })
+
+    it('fails on invalid route response caching options, naming the route', async () => {
+      const app = Fastify()
+      await app.register(fastifyResilientCache, { config: { logger: silentLogger } })
+      let thrown: unknown
+      try {
+        app.get('/x', { config: { responseCache: { ttl: -5 } } }, async () => 'x')
+      } catch (error) {
+        thrown = error
+      } finally {
+        await app.close()
+      }
+      expect(isCacheConfigurationError(thrown)).toBe(true)
+      expect((thrown as Error).message).toContain('config.responseCache of GET /x.ttl')
+    })
+
+    it('makes the service visible to encapsulated plugins registered after it', async () => {
+      const app = Fastify()
+      await app.register(fastifyResilientCache, { config: { logger: silentLogger } })
+      let seen: CacheService | undefined
+      await app.register(async (child) => {
+        seen = child.cacheService
+      })
+      await app.ready()
+      expect(seen).toBe(app.cacheService)
       await app.close()
-    }
-    expect(isCacheConfigurationError(thrown)).toBe(true)
-    expect((thrown as Error).message).toContain('config.responseCache of GET /x.ttl')
-  })
-
-  it('makes the service visible to encapsulated plugins registered after it', async () => {
-    const app = Fastify()
-    await app.register(fastifyResilientCache, { config: { logger: silentLogger } })
-    let seen: CacheService | undefined
-    await app.register(async (child) => {
-      seen = child.cacheService
     })
-    await app.ready()
-    expect(seen).toBe(app.cacheService)
-    await app.close()
   })
-})
+}

@@ -6,7 +6,7 @@ assert.equal(typeof root.CacheService, 'function')
 assert.equal(typeof root.CacheFactoryConfig.fromEnv, 'function')
 assert.equal(typeof testing.runL2BackendConformance, 'function')
 const loaded = Object.keys(require.cache)
-const optionalPeers = ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify', 'fastify-plugin', 'hono']
+const optionalPeers = ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify', 'hono']
 for (const optional of [...optionalPeers, '@opentelemetry/api', 'prom-client']) {
   assert.ok(
     !loaded.some((path) => path.includes(`/node_modules/${optional}/`)),
@@ -31,6 +31,10 @@ assert.equal(typeof expressIntegration.getCacheService, 'function')
 assert.equal(typeof fastifyIntegration.default, 'function')
 assert.equal(fastifyIntegration.default, fastifyIntegration.fastifyResilientCache)
 assert.equal(typeof honoIntegration.HonoCacheService, 'function')
+// One build for the shared code: the three integrations export the very same function, not copies.
+assert.equal(typeof expressIntegration.checkCacheHealth, 'function')
+assert.equal(expressIntegration.checkCacheHealth, fastifyIntegration.checkCacheHealth)
+assert.equal(expressIntegration.checkCacheHealth, honoIntegration.checkCacheHealth)
 assert.throws(
   () => new honoIntegration.HonoCacheService({ env: { CACHE_REDIS_PORT: 'abc' } }),
   root.CacheConfigurationError,

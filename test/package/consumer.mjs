@@ -7,9 +7,12 @@ import {
   isCacheConfigurationError,
   silentLogger,
 } from 'resilient-cache'
-import { ExpressCacheService, getCacheService } from 'resilient-cache/express'
-import resilientCache, { cacheHealthHandler } from 'resilient-cache/fastify'
-import { HonoCacheService } from 'resilient-cache/hono'
+import { checkCacheHealth, ExpressCacheService, getCacheService } from 'resilient-cache/express'
+import resilientCache, {
+  cacheHealthHandler,
+  checkCacheHealth as checkCacheHealthOfFastify,
+} from 'resilient-cache/fastify'
+import { checkCacheHealth as checkCacheHealthOfHono, HonoCacheService } from 'resilient-cache/hono'
 import { createKeyvStore, ResilientKeyvStore } from 'resilient-cache/keyv'
 import { instrumentOpenTelemetry } from 'resilient-cache/otel'
 import { createPrometheusMetrics } from 'resilient-cache/prometheus'
@@ -39,6 +42,9 @@ try {
 assert.equal(typeof ExpressCacheService, 'function')
 assert.equal(typeof getCacheService, 'function')
 assert.equal(typeof cacheHealthHandler, 'function')
+// One build for the shared code: the three integrations export the very same function, not copies.
+assert.equal(checkCacheHealth, checkCacheHealthOfFastify)
+assert.equal(checkCacheHealth, checkCacheHealthOfHono)
 assert.throws(() => new HonoCacheService({ env: { CACHE_REDIS_PORT: 'abc' } }), CacheConfigurationError)
 const app = Fastify()
 await app.register(resilientCache, { service })

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -36,11 +36,28 @@ describe('the built package', () => {
   })
 
   it('builds the integrations on the root entry instead of bundling a copy of the core', () => {
-    for (const framework of ['express', 'fastify', 'hono']) {
-      for (const file of [`${framework}.js`, `${framework}.cjs`]) {
-        const code = readFileSync(`${root}/dist/${file}`, 'utf8')
-        expect(code).toMatch(/(from |require\()['"]resilient-cache['"]/)
-        expect(code).not.toContain('class CacheService')
+    for (const format of ['js', 'cjs']) {
+      const subpathCode = readdirSync(`${root}/dist`)
+        .filter((file) => file.endsWith(`.${format}`) && !file.startsWith('index.'))
+        .map((file) => readFileSync(`${root}/dist/${file}`, 'utf8'))
+      expect(subpathCode.some((code) => /(from |require\()['"]resilient-cache['"]/.test(code))).toBe(true)
+      for (const code of subpathCode) expect(code).not.toContain('class CacheService')
+    }
+  })
+
+  it('builds the code the integrations share once, in chunks both formats import', () => {
+    for (const format of ['js', 'cjs']) {
+      const chunks = readdirSync(`${root}/dist`).filter(
+        (file) => /^chunk-.*\.c?js$/.test(file) && file.endsWith(`.${format}`),
+      )
+      const owners = chunks.filter((chunk) =>
+        readFileSync(`${root}/dist/${chunk}`, 'utf8').includes('var ResponseCache = class'),
+      )
+      expect(owners).toHaveLength(1)
+      for (const framework of ['express', 'fastify', 'hono']) {
+        const code = readFileSync(`${root}/dist/${framework}.${format}`, 'utf8')
+        expect(code).not.toContain('var ResponseCache = class')
+        expect(code).toContain(owners[0])
       }
     }
   })

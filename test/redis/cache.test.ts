@@ -204,7 +204,7 @@ describe('undecodable L2 entries', () => {
     await expect.poll(() => rawClient.client.exists('corrupt::k')).toBe(0)
   })
 
-  it('treats an entry written with another serializer as a counted miss', async () => {
+  it('treats an entry written with another serializer as a miss and leaves it in place', async () => {
     const jsonCache = openService({ l2Url: redis.server.url }).createCache({
       l2KeyPrefix: 's',
       serializer: 'json',
@@ -215,7 +215,53 @@ describe('undecodable L2 entries', () => {
     })
     await jsonCache.set('k', { a: 1 })
     expect(await v8Cache.get('k')).toBeUndefined()
-    expect(v8Cache.getStats().l2.corruptEntries).toBe(1)
+    const stats = v8Cache.getStats().l2
+    expect(stats).toMatchObject({ unsupportedEntries: 1, corruptEntries: 0, misses: 1, errors: 0 })
+    // Sent on the reader's connection after its read, so after any delete that read would have sent.
+    expect(await v8Cache.isOnCache('k')).toBe(true)
+    expect(await jsonCache.get('k')).toEqual({ a: 1 })
+  })
+
+  it('leaves an entry of a newer format version in place, as a counted miss', async () => {
+    const writer = createEntryCodec(getSerializer('v8'), { maxValueBytes: 1024 })
+    const newer = Buffer.from(writer.encode({ a: 1 }, Date.now() + 60_000))
+    newer[2] = 2
+    await rawClient.client.set('newer::k', newer)
+    const cache = openService({ l2Url: redis.server.url, circuitBreakerThreshold: 1 }).createCache({
+      l2KeyPrefix: 'newer',
+    })
+    expect(await cache.get('k')).toBeUndefined()
+    expect(await cache.get('k')).toBeUndefined()
+    const stats = cache.getStats().l2
+    expect(stats).toMatchObject({ unsupportedEntries: 2, corruptEntries: 0, misses: 2, errors: 0 })
+    expect(stats.circuitBreaker.state).toBe('closed')
+    // The second read found the entry the first left; this one is sent after the second read's.
+    expect(await cache.isOnCache('k')).toBe(true)
+    expect(await rawClient.client.getBuffer('newer::k')).toEqual(newer)
+  })
+
+  it('leaves entries alone when their serializer cannot decode in this process (v8 on Bun)', async () => {
+    const v8 = getSerializer('v8')
+    // The same serializer in two processes: one that decodes, one without a deserializer (as Bun's v8).
+    const decoding = { name: 'structured', encode: v8.encode, decode: v8.decode }
+    const notDecoding = {
+      name: 'structured',
+      encode: v8.encode,
+      decode: (): unknown => {
+        throw new Error('node:v8 Deserializer is not yet implemented')
+      },
+    }
+    const writer = openService({ l2Url: redis.server.url, serializer: decoding }).createCache({
+      l2KeyPrefix: 'nov8',
+    })
+    const reader = openService({ l2Url: redis.server.url, serializer: notDecoding }).createCache({
+      l2KeyPrefix: 'nov8',
+    })
+    await writer.set('k', { written: 'by node' })
+    expect(await reader.get('k')).toBeUndefined()
+    expect(reader.getStats().l2).toMatchObject({ unsupportedEntries: 1, corruptEntries: 0, misses: 1 })
+    expect(await reader.isOnCache('k')).toBe(true)
+    expect(await writer.get('k')).toEqual({ written: 'by node' })
   })
 
   it('reads entries written by the json and msgpack serializers', async () => {
@@ -280,5 +326,20 @@ describe('isOnCache and getTtl', () => {
     await cache.set('k', 1)
     clock.advance(15_000)
     expect(await cache.getTtl('k')).toBe(45)
+  })
+})
+
+describe('keys with lone surrogates', () => {
+  it('are rejected by every call before L2 sees them, so L1 and L2 never disagree on a key', async () => {
+    const cache = openService({ l2Url: redis.server.url }).createCache<number>({
+      l2KeyPrefix: 'surrogate',
+      l1Enabled: true,
+    })
+    const lone = 'k\uD800'
+    await expect(cache.set(lone, 1)).rejects.toThrow(TypeError)
+    await expect(cache.get(lone)).rejects.toThrow(TypeError)
+    await expect(cache.getOrSet(lone, () => 1)).rejects.toThrow(TypeError)
+    await expect(cache.delete(lone)).rejects.toThrow(TypeError)
+    expect(await rawClient.client.keys('surrogate::*')).toEqual([])
   })
 })

@@ -173,6 +173,10 @@ describe('Prometheus metrics (resilient-cache/prometheus)', () => {
     expect(parsed.find(names.breakerState, { cache: 'prom', state: 'open' })).toBe(0)
     expect(parsed.find(names.l1Size, { cache: 'prom' })).toBe(1)
     expect(parsed.find(names.pendingRepairs, { cache: 'prom' })).toBe(0)
+    expect(parsed.types.get(names.undecodableEntries)).toBe('counter')
+    expect(parsed.find(names.undecodableEntries, { cache: 'prom', kind: 'corrupt' })).toBe(0)
+    expect(parsed.find(names.undecodableEntries, { cache: 'prom', kind: 'unsupported' })).toBe(0)
+    expect(parsed.find(names.invalidationFailing, { operation: 'publish' })).toBe(0)
     expect(parsed.find(`${names.l2Duration}_count`, { cache: 'prom', operation: 'get', outcome: 'ok' })).toBe(
       2,
     )

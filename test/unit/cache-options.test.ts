@@ -138,6 +138,12 @@ describe('resolveCacheOptions key prefix', () => {
     expect(error.message).toContain("'a::b'")
   })
 
+  it('rejects a prefix with a lone UTF-16 surrogate, which Redis would store as U+FFFD', () => {
+    const error = configError(() => resolve({ l2KeyPrefix: 'users\uD800' }))
+    expect(error.field).toBe('l2KeyPrefix')
+    expect(error.message).toContain('must be well-formed Unicode (no lone UTF-16 surrogate)')
+  })
+
   it('rejects a prefix ending with a colon and says why', () => {
     const error = configError(() => resolve({ l2KeyPrefix: 'a:' }))
     expect(error.field).toBe('l2KeyPrefix')

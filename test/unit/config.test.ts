@@ -260,14 +260,14 @@ describe('CacheFactoryConfig validation', () => {
   it('masks the password of a rejected URL', () => {
     const error = configError(() => build({ l2Url: 'http://user:hunter2@cache:6379' }))
     expect(error.message).not.toContain('hunter2')
-    expect(error.message).toContain("'http://user:***@cache:6379'")
+    expect(error.message).toContain("'http://user:[redacted]@cache:6379'")
   })
 
   it('masks a password that contains @ in a rejected URL', () => {
     const error = configError(() => build({ l2Url: 'redis://user:p@ss@cache/abc' }))
     expect(error.field).toBe('l2Url')
     expect(error.message).not.toContain('p@ss')
-    expect(error.message).toContain("'redis://user:***@cache/abc'")
+    expect(error.message).toContain("'redis://user:[redacted]@cache/abc'")
   })
 
   it('never shows a password, only its type', () => {

@@ -152,6 +152,38 @@ describe('decoding bytes that are not a valid entry', () => {
     expect(error.message).toMatch(/written by serializer 'json'; this cache uses 'v8'/)
   })
 
+  it.each([
+    ['a newer format version', (entry: Buffer) => entry.writeUInt8(2, 2), false],
+    ['a reserved flag bit', (entry: Buffer) => entry.writeUInt8(0b10, 3), false],
+    ['format version 0', (entry: Buffer) => entry.writeUInt8(0, 2), true],
+    ['a bad name length', (entry: Buffer) => entry.writeUInt8(0, 12), true],
+    ['an invalid expiry', (entry: Buffer) => entry.writeDoubleBE(Number.NaN, 4), true],
+    ['a damaged payload', (entry: Buffer) => entry.fill(0xff, entry.length - 3), true],
+  ])('marks an entry with %s as corrupt: %s', (_label, damage, corrupt) => {
+    const entry = jsonCodec.encode({ a: 1 }, EXPIRES_AT_MS)
+    damage(entry)
+    expect(decodeFailure(() => jsonCodec.decode(entry)).corrupt).toBe(corrupt)
+  })
+
+  it('marks an entry of another serializer as intact (not corrupt)', () => {
+    expect(decodeFailure(() => v8Codec.decode(jsonCodec.encode(1, EXPIRES_AT_MS))).corrupt).toBe(false)
+  })
+
+  it('reports a serializer that cannot decode its own output as unavailable, not corrupt', () => {
+    const cannotDecode: Serializer = {
+      ...jsonSerializer,
+      decode: () => {
+        throw new Error('Deserializer is not implemented')
+      },
+    }
+    const error = expectReason(
+      () => createEntryCodec(cannotDecode, LIMITS).decode(jsonCodec.encode(1, EXPIRES_AT_MS)),
+      'unavailable',
+    )
+    expect(error.corrupt).toBe(false)
+    expect(error.message).toMatch(/cannot decode in this process: Deserializer is not implemented/)
+  })
+
   it('tells apart serializer names that share a prefix', () => {
     const named = (name: string): Serializer => ({ ...jsonSerializer, name })
     const short = createEntryCodec(named('js'), LIMITS)

@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { decodeInvalidation, encodeInvalidation } from '../../src/invalidation/invalidation-message.js'
-import { InvalidationPublisher } from '../../src/invalidation/invalidation-publisher.js'
+import { InvalidationPublisher, type PublishOutcome } from '../../src/invalidation/invalidation-publisher.js'
 
-function publisher(succeeds = true) {
+function publisher(succeeds: boolean | PublishOutcome[] = true) {
   const sent: Array<readonly string[] | null> = []
   const failed: Array<readonly string[] | null> = []
   const instance = new InvalidationPublisher(
     async (keys) => {
       sent.push(keys)
-      return succeeds
+      if (Array.isArray(succeeds)) return succeeds.shift() ?? 'sent'
+      return succeeds ? 'sent' : 'unreachable'
     },
     (keys) => failed.push(keys),
   )
@@ -24,6 +25,24 @@ afterEach(() => {
 })
 
 describe('InvalidationPublisher', () => {
+  it('does not journal the keys of a refused message, and names the whole cache in the next one', async () => {
+    const { instance, sent, failed } = publisher(['refused', 'unreachable', 'sent', 'sent'])
+    instance.keyChanged('a')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(sent).toEqual([['a']])
+    instance.keyChanged('b')
+    await vi.advanceTimersByTimeAsync(1)
+    // Unreachable while owed: still owed, and never a journaled whole-cache clear.
+    instance.keyChanged('c')
+    await vi.advanceTimersByTimeAsync(1)
+    instance.keyChanged('d')
+    await vi.advanceTimersByTimeAsync(1)
+    expect(sent).toEqual([['a'], null, null, ['d']])
+    expect(failed).toEqual([])
+    expect(instance.messagesSent).toBe(2)
+    instance.dispose()
+  })
+
   it('announces the changes of one tick in one message at the end of that tick', async () => {
     const { instance, sent } = publisher()
     instance.keyChanged('a')

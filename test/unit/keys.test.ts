@@ -30,3 +30,19 @@ describe('assertValidKey', () => {
     expect(() => assertValidKey('é'.repeat(MAX_KEY_BYTES / 2 + 1), 0)).toThrow(TypeError)
   })
 })
+
+describe('assertValidKey and lone UTF-16 surrogates', () => {
+  it.each([
+    ['a lone high surrogate', 'user:\uD83D'],
+    ['a lone low surrogate', '\uDE00:user'],
+    ['two pairs out of order', '\uDE00\uD83D'],
+  ])('rejects %s with a TypeError, as invalid keys are', (_label, key) => {
+    expect(() => assertValidKey(key, 0)).toThrow(TypeError)
+    expect(() => assertValidKey(key, 0)).toThrow(/well-formed Unicode \(no lone UTF-16 surrogate\)/)
+  })
+
+  it('accepts surrogate pairs (emoji) and other non-ASCII text', () => {
+    expect(() => assertValidKey('user:\uD83D\uDE00', 0)).not.toThrow()
+    expect(() => assertValidKey('ключ:日本', 0)).not.toThrow()
+  })
+})

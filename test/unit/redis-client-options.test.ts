@@ -32,12 +32,17 @@ describe('client options keep the cache promises in every mode', () => {
     })
   })
 
-  it('standalone with a URL leaves the credentials to the URL', () => {
+  it('standalone with a URL: credentials and database given beside it fill what it leaves out', () => {
     const options = standaloneClientOptions(
-      resolved({ l2Url: 'redis://u:p@cache:6380/1', l2Password: 'other' }),
+      resolved({ l2Url: 'redis://cache:6380', l2Password: 'other', l2Username: 'u', l2Db: 3 }),
     )
-    expect(options.password).toBeUndefined()
+    expect(options).toMatchObject({ password: 'other', username: 'u', db: 3 })
     expect(options.host).toBeUndefined()
+  })
+
+  it('standalone with a URL that carries credentials and a database: the same values beside it', () => {
+    const options = standaloneClientOptions(resolved({ l2Url: 'redis://u:p@cache:6380/1' }))
+    expect(options).toMatchObject({ password: 'p', username: 'u', db: 1 })
   })
 
   it('sentinel: asks the Sentinels for the named primary, and reconnects on READONLY without resending', () => {

@@ -22,6 +22,7 @@
 import type { Application, Request, RequestHandler, Response } from 'express'
 import { CacheConfigurationError, type CacheEnvSource, type CacheService } from 'resilient-cache'
 import { CacheDashboard, type DashboardOptions } from '../dashboard/cache-dashboard.js'
+import { asyncDispose } from './async-dispose.js'
 import { checkCacheHealth } from './health.js'
 import {
   type CacheIntegrationOptions,
@@ -153,6 +154,11 @@ export class ExpressCacheService {
   close(): Promise<void> {
     for (const dashboard of this.#dashboards.splice(0)) dashboard.close()
     return this.#opened?.close() ?? Promise.resolve()
+  }
+
+  /** `await using cache = ...`: the same as {@link close} when the scope ends. */
+  [asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   #requireOpened(): IntegrationService {

@@ -23,7 +23,6 @@ import type {
   onSendHookHandler,
   RouteOptions,
 } from 'fastify'
-import fastifyPlugin from 'fastify-plugin'
 import { CacheConfigurationError, type CacheService } from 'resilient-cache'
 import {
   CacheDashboard,
@@ -31,6 +30,7 @@ import {
   type DashboardResponse,
   DEFAULT_DASHBOARD_PATH,
 } from '../dashboard/cache-dashboard.js'
+import { tagFastifyPlugin } from './fastify-plugin-tags.js'
 import { checkCacheHealth } from './health.js'
 import { type CacheIntegrationOptions, openIntegrationService } from './integration-service.js'
 import { fromNodeHeaders, keyedNodeRequest, toNodeHeaders } from './response-cache/headers.js'
@@ -130,10 +130,13 @@ function serveDashboard(
 }
 
 /**
- * The resilient-cache plugin, wrapped with `fastify-plugin` so that its decorators are visible to
- * the whole app rather than to its own encapsulation context.
+ * The resilient-cache plugin, tagged as `fastify-plugin` would so that its decorators are visible to
+ * the whole app rather than to its own encapsulation context. Fastify 4 and 5.
  */
-export const fastifyResilientCache = fastifyPlugin(plugin, { name: 'resilient-cache', fastify: '5.x' })
+export const fastifyResilientCache: FastifyPluginAsync<FastifyCacheOptions> = tagFastifyPlugin(plugin, {
+  name: 'resilient-cache',
+  fastify: '4.x || 5.x',
+})
 export default fastifyResilientCache
 
 /**

@@ -1,8 +1,12 @@
-import type { CacheService, CacheServiceStats } from 'resilient-cache'
+import type { CacheService, CacheServiceStats, InvalidationHealthStats } from 'resilient-cache'
 
-/** Body of a healthy answer: the service's statistics. */
+/**
+ * Body of a healthy answer: the service's statistics, and whether invalidations get through (a
+ * failing bus or tracking is reported here, not as a 503: L2 still serves data).
+ */
 export interface HealthyBody {
   status: 'healthy'
+  invalidation: InvalidationHealthStats
   stats: CacheServiceStats
 }
 
@@ -20,7 +24,8 @@ export type CacheHealthReport =
 /**
  * The health of a service, from `getStats()` alone (synchronous, no I/O, so a health probe never
  * waits on Redis): 503 `{ status: 'degraded', reason: 'L2 unavailable' }` while the shared circuit
- * breaker, or the breaker of any cache that has its own, is open; else 200 `{ status: 'healthy', stats }`.
+ * breaker, or the breaker of any cache that has its own, is open; else 200
+ * `{ status: 'healthy', invalidation, stats }`.
  * The cache keeps serving (from L1) while degraded: the 503 tells a load balancer or an operator, it
  * does not mean requests fail.
  */
@@ -29,7 +34,7 @@ export function checkCacheHealth(service: CacheService): CacheHealthReport {
   if (isL2Unavailable(stats)) {
     return { statusCode: 503, body: { status: 'degraded', reason: 'L2 unavailable' } }
   }
-  return { statusCode: 200, body: { status: 'healthy', stats } }
+  return { statusCode: 200, body: { status: 'healthy', invalidation: stats.invalidation, stats } }
 }
 
 /** Whether a breaker that guards L2 is open: the shared one, or that of a cache with its own. */

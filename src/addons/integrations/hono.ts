@@ -20,6 +20,7 @@
 import { type Handler, Hono, type MiddlewareHandler } from 'hono'
 import type { CacheService } from 'resilient-cache'
 import { CacheDashboard, type DashboardOptions } from '../dashboard/cache-dashboard.js'
+import { asyncDispose } from './async-dispose.js'
 import { checkCacheHealth } from './health.js'
 import {
   type CacheIntegrationOptions,
@@ -163,6 +164,11 @@ export class HonoCacheService {
   close(): Promise<void> {
     for (const dashboard of this.#dashboards.splice(0)) dashboard.close()
     return this.#opened.close()
+  }
+
+  /** `await using cache = ...`: the same as {@link close} when the scope ends. */
+  [asyncDispose](): Promise<void> {
+    return this.close()
   }
 }
 

@@ -62,6 +62,10 @@ export function openIntegrationService(
     const value = settings[key] ?? envSource[key]
     if (value !== undefined) source[key] = value
   }
+  // Unknown CACHE_* names go along too, for fromEnv to warn about (a misspelt CACHE_REDIS_PORTT).
+  for (const key of Object.keys(envSource)) {
+    if (key.startsWith('CACHE_') && !(key in source)) source[key] = envSource[key]
+  }
   const created = new CacheService(CacheFactoryConfig.fromEnv(source, config ?? {}))
   return { service: created, owned: true, close: () => created.close() }
 }

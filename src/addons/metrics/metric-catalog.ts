@@ -1,4 +1,9 @@
-import type { CacheServiceStats, CircuitState, L2OperationEvent } from 'resilient-cache'
+import type {
+  CacheServiceStats,
+  CircuitState,
+  InvalidationOperation,
+  L2OperationEvent,
+} from 'resilient-cache'
 
 /**
  * The metrics both exporters publish, read from `service.getStats()` at collection time (so the data
@@ -69,7 +74,24 @@ export const STATS_SERIES: readonly StatsSeries[] = [
     labelNames: ['cache', 'direction'],
     unit: '{message}',
   },
+  {
+    key: 'undecodableEntries',
+    kind: 'counter',
+    help: 'L2 entries read as misses because they could not be decoded, by cache and kind (corrupt: deleted; unsupported: left in place)',
+    labelNames: ['cache', 'kind'],
+    unit: '{entry}',
+  },
+  {
+    key: 'invalidationFailing',
+    kind: 'gauge',
+    help: 'Whether the last attempt of an invalidation operation (publish, subscribe, tracking) failed: 1, else 0',
+    labelNames: ['operation'],
+    unit: '1',
+  },
 ]
+
+/** The operations an invalidation-failing series is reported for. */
+export const INVALIDATION_OPERATIONS: readonly InvalidationOperation[] = ['publish', 'subscribe', 'tracking']
 
 /** Bucket bounds of the L2 latency histogram, in seconds: 100 µs (loopback) to 2.5 s (far past any timeout). */
 export const L2_DURATION_BUCKETS_SECONDS: readonly number[] = [
@@ -97,6 +119,8 @@ export interface StatsSamples {
   pendingRepairs: Sample<'cache'>[]
   repairs: Sample<'cache'>[]
   invalidations: Sample<'cache' | 'direction'>[]
+  undecodableEntries: Sample<'cache' | 'kind'>[]
+  invalidationFailing: Sample<'operation'>[]
 }
 
 /** Reads the series of every cache from a service's statistics. */
@@ -109,6 +133,11 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
     pendingRepairs: [],
     repairs: [],
     invalidations: [],
+    undecodableEntries: [],
+    invalidationFailing: INVALIDATION_OPERATIONS.map((operation) => ({
+      labels: { operation },
+      value: stats.invalidation.failing.includes(operation) ? 1 : 0,
+    })),
   }
   for (const [cache, cacheStats] of Object.entries(stats.caches)) {
     const operation = (layer: 'l1' | 'l2', result: OperationResult, value: number) =>
@@ -133,6 +162,11 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
       }
       samples.pendingRepairs.push({ labels: { cache }, value: l2.pendingRepairs })
       samples.repairs.push({ labels: { cache }, value: l2.repairs })
+      samples.undecodableEntries.push({ labels: { cache, kind: 'corrupt' }, value: l2.corruptEntries })
+      samples.undecodableEntries.push({
+        labels: { cache, kind: 'unsupported' },
+        value: l2.unsupportedEntries,
+      })
       const invalidation = cacheStats.invalidation
       if (invalidation.mode !== 'none') {
         samples.invalidations.push({ labels: { cache, direction: 'sent' }, value: invalidation.messagesSent })

@@ -10,13 +10,12 @@
  * metrics.close()
  * ```
  */
-import {
-  type BatchObservableCallback,
-  type MeterProvider,
-  metrics,
-  type Observable,
-  type ObservableCounter,
-  type ObservableGauge,
+import type {
+  BatchObservableCallback,
+  MeterProvider,
+  Observable,
+  ObservableCounter,
+  ObservableGauge,
 } from '@opentelemetry/api'
 import type { CacheService, L2OperationEvent } from 'resilient-cache'
 import {
@@ -26,6 +25,7 @@ import {
   STATS_SERIES,
   samplesOf,
 } from './metric-catalog.js'
+import { otelApi } from './otel-api.js'
 
 /**
  * The instrument names. An OpenTelemetry Prometheus exporter turns them into the series names of
@@ -40,6 +40,8 @@ export const OTEL_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache.pending_repairs',
   repairs: 'resilient_cache.repairs',
   invalidations: 'resilient_cache.invalidations',
+  undecodableEntries: 'resilient_cache.undecodable_entries',
+  invalidationFailing: 'resilient_cache.invalidation.failing',
 } as const
 
 /** Options of {@link instrumentOpenTelemetry}. */
@@ -67,7 +69,7 @@ export function instrumentOpenTelemetry(
   service: CacheService,
   options: OpenTelemetryMetricsOptions = {},
 ): OpenTelemetryMetrics {
-  const provider = options.meterProvider ?? metrics.getMeterProvider()
+  const provider = options.meterProvider ?? otelApi.metrics.getMeterProvider()
   const meter = provider.getMeter(options.meterName ?? 'resilient-cache')
   const names = OTEL_METRIC_NAMES
   const instruments = STATS_SERIES.map((series) => {

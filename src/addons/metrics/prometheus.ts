@@ -12,7 +12,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { CacheService, L2OperationEvent } from 'resilient-cache'
 import {
   L2_DURATION_BUCKETS_SECONDS,
@@ -21,6 +21,7 @@ import {
   STATS_SERIES,
   samplesOf,
 } from './metric-catalog.js'
+import { promClient } from './prom-client-module.js'
 
 /** The series names (the same as `resilient-cache/otel`'s through an OpenTelemetry Prometheus exporter). */
 export const PROMETHEUS_METRIC_NAMES = {
@@ -32,6 +33,8 @@ export const PROMETHEUS_METRIC_NAMES = {
   pendingRepairs: 'resilient_cache_pending_repairs',
   repairs: 'resilient_cache_repairs_total',
   invalidations: 'resilient_cache_invalidations_total',
+  undecodableEntries: 'resilient_cache_undecodable_entries_total',
+  invalidationFailing: 'resilient_cache_invalidation_failing',
 } as const
 
 /** Options of {@link createPrometheusMetrics}. */
@@ -75,7 +78,7 @@ export function createPrometheusMetrics(
   service: CacheService,
   options: PrometheusMetricsOptions = {},
 ): PrometheusMetrics {
-  const registry = options.registry ?? new Registry()
+  const registry = options.registry ?? new promClient.Registry()
   const registers = [registry]
   const names = PROMETHEUS_METRIC_NAMES
   for (const series of STATS_SERIES) {
@@ -87,7 +90,7 @@ export function createPrometheusMetrics(
     }
     // Each scrape copies the values from the statistics (no I/O), from zero, so nothing is kept here.
     if (series.kind === 'counter') {
-      new Counter({
+      new promClient.Counter({
         ...common,
         collect() {
           this.reset()
@@ -96,7 +99,7 @@ export function createPrometheusMetrics(
         },
       })
     } else {
-      new Gauge({
+      new promClient.Gauge({
         ...common,
         collect() {
           this.reset()
@@ -106,7 +109,7 @@ export function createPrometheusMetrics(
       })
     }
   }
-  const l2Duration = new Histogram({
+  const l2Duration = new promClient.Histogram({
     name: names.l2Duration,
     help: L2_DURATION_HELP,
     labelNames: ['cache', 'operation', 'outcome'],

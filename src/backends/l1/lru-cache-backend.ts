@@ -1,6 +1,10 @@
 import { LRUCache } from 'lru-cache'
 import { systemClock } from '../../kernel/clock.js'
 import type { L1Backend, L1BackendOptions } from './l1-backend.js'
+import { PREALLOCATED_L1_MAX_SIZE } from './l1-size-limits.js'
+
+/** Every entry counts as one toward `maxSize`: the bound stays a number of entries. */
+const countsAsOne = (): number => 1
 
 /**
  * L1 on isaacs' lru-cache. With `expires` it is the `ttl` backend (LRU eviction plus a lifetime per
@@ -21,7 +25,9 @@ class LruCacheBackend implements L1Backend {
     // read on every check, so that moving it takes effect at once.
     const injectedClock = options.clock !== undefined && options.clock !== systemClock
     this.#entries = new LRUCache<string, object>({
-      max: options.maxSize,
+      ...(options.maxSize <= PREALLOCATED_L1_MAX_SIZE
+        ? { max: options.maxSize }
+        : { maxSize: options.maxSize, sizeCalculation: countsAsOne }),
       ...(expires ? { ttl: options.ttlMs, ttlResolution: injectedClock ? 0 : 1 } : {}),
       ...(expires && injectedClock ? { perf: options.clock } : {}),
     })

@@ -46,34 +46,55 @@ export interface DecodedEntry {
 }
 
 /** Why an L2 entry could not be decoded. */
-export type EntryDecodeFailure = 'foreign' | 'version' | 'truncated' | 'serializer' | 'payload'
+export type EntryDecodeFailure =
+  | 'foreign'
+  | 'version'
+  | 'truncated'
+  | 'serializer'
+  | 'payload'
+  | 'unavailable'
 
 /**
- * Bytes in L2 that cannot be turned into a value. The cache treats them as a miss (and removes them);
- * `reason` says why, for logs and metrics:
- * - `foreign`: no magic bytes; not written by this package.
+ * Bytes in L2 that cannot be turned into a value. The cache treats them as a miss; it removes them
+ * only when they are `corrupt`. `reason` says why, for logs and metrics:
+ * - `foreign`: no magic bytes; not written by this package. Corrupt.
  * - `version`: a format version, header flags or header fields (name length, expiry) that this
- *   version of the format does not accept.
- * - `truncated`: shorter than its header says.
- * - `serializer`: written with another serializer, named by `serializerName`.
- * - `payload`: the serializer failed to decode the payload (`cause` holds its error).
+ *   version of the format does not accept. Not corrupt when the version is newer than ours or a
+ *   reserved flag is set (a newer release wrote it); corrupt otherwise.
+ * - `truncated`: shorter than its header says. Corrupt.
+ * - `serializer`: written with another serializer, named by `serializerName`. Not corrupt.
+ * - `payload`: the serializer failed to decode the payload (`cause` holds its error). Corrupt.
+ * - `unavailable`: the serializer cannot decode anything in this process (it fails on its own
+ *   output, as `v8` does on runtimes without Node's deserializer). Not corrupt.
  */
 export class EntryDecodeError extends CacheSerializationError {
   /** What is wrong with the bytes. */
   readonly reason: EntryDecodeFailure
   /** For `reason: 'serializer'`, the serializer that wrote the entry. */
   readonly serializerName?: string
+  /**
+   * Whether the bytes are damaged or not ours (the cache deletes them), rather than a well-formed
+   * entry that this process cannot read (the cache leaves it for the instances that can).
+   */
+  readonly corrupt: boolean
 
   constructor(
     reason: EntryDecodeFailure,
     message: string,
-    options: { cause?: unknown; serializerName?: string } = {},
+    options: { cause?: unknown; serializerName?: string; corrupt?: boolean } = {},
   ) {
     super(message, { cause: options.cause })
     this.reason = reason
+    this.corrupt = options.corrupt ?? !UNREADABLE_BUT_INTACT.has(reason)
     if (options.serializerName !== undefined) this.serializerName = options.serializerName
   }
 }
+
+/** Reasons that, by themselves, mean a well-formed entry this process cannot read. */
+const UNREADABLE_BUT_INTACT: ReadonlySet<EntryDecodeFailure> = new Set(['serializer', 'unavailable'])
+
+/** A value every serializer can encode: decoding its encoding tells whether decoding works here at all. */
+const PROBE_VALUE = { probe: [1, 'a', null] }
 
 /** Writes and reads L2 entries for one serializer. */
 export interface EntryCodec {
@@ -169,6 +190,20 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     return entry
   }
 
+  /** Whether the serializer decodes its own output here; asked once, after its first failure. */
+  let canDecode: boolean | undefined
+  function serializerCanDecode(): boolean {
+    if (canDecode === undefined) {
+      try {
+        serializer.decode(serializer.encode(PROBE_VALUE))
+        canDecode = true
+      } catch {
+        canDecode = false
+      }
+    }
+    return canDecode
+  }
+
   function decode(input: Uint8Array): DecodedEntry {
     const length = input.length
     if (length < 2 || input[0] !== MAGIC_0 || input[1] !== MAGIC_1) {
@@ -186,11 +221,13 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     if (length <= VERSION_OFFSET) {
       throw new EntryDecodeError('truncated', `L2 entry is truncated: ${length} bytes, no complete header`)
     }
-    const version = input[VERSION_OFFSET]
+    const version = input[VERSION_OFFSET] as number
     if (version !== FORMAT_VERSION) {
+      // A newer release's entry (a rolling upgrade) is left for it; version 0 was never written.
       throw new EntryDecodeError(
         'version',
         `L2 entry has format version ${version}; this version of resilient-cache reads version ${FORMAT_VERSION}`,
+        { corrupt: version < FORMAT_VERSION },
       )
     }
     if (length < ENTRY_HEADER_FIXED_BYTES) {
@@ -201,6 +238,7 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
       throw new EntryDecodeError(
         'version',
         `L2 entry has unknown header flags 0x${flags.toString(16)}; it was written by a newer resilient-cache`,
+        { corrupt: false },
       )
     }
     const nameLength = input[NAME_LENGTH_OFFSET] as number
@@ -241,6 +279,13 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
     try {
       value = serializer.decode(bytes.subarray(payloadStart))
     } catch (error) {
+      if (!serializerCanDecode()) {
+        throw new EntryDecodeError(
+          'unavailable',
+          `serializer '${name}' cannot decode in this process: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        )
+      }
       throw new EntryDecodeError(
         'payload',
         `serializer '${name}' cannot decode the L2 entry's payload: ${error instanceof Error ? error.message : String(error)}`,

@@ -13,6 +13,10 @@ export interface L2ChannelListener {
    * missed. Called once the subscription is back in place, never for the first one.
    */
   resubscribed(): void
+  /** Optional: the subscription could not be made (a refusal such as NOPERM, or a lost connection). */
+  failed?(error: unknown): void
+  /** Optional: the subscription is in place (after a failure: it works again). */
+  established?(): void
 }
 
 /** What server-assisted tracking reports (see {@link L2Backend.track}). */
@@ -21,6 +25,10 @@ export interface L2TrackingListener {
   invalidated(keys: readonly string[] | null): void
   /** Tracking was lost (a connection dropped) and is in place again: invalidations may have been missed. */
   resubscribed(): void
+  /** Optional: tracking could not be set up (its subscription or `CLIENT TRACKING` failed). */
+  failed?(error: unknown): void
+  /** Optional: tracking is in place (after a failure: it works again). */
+  established?(): void
 }
 
 /** A subscription or tracking registration; `close()` ends it. */

@@ -1,6 +1,7 @@
 import { CacheConfigurationError } from '../../kernel/errors.js'
 import { jsonSerializer } from './json.js'
 import { loadMsgpackr, msgpackSerializer } from './msgpack.js'
+import { canDecodeV8 } from './runtime-support.js'
 import type { Serializer } from './serializer.js'
 import { v8Serializer } from './v8.js'
 
@@ -115,7 +116,17 @@ export function getSerializer(name: string, field = 'serializer'): Serializer {
     )
   }
   if (serializer === msgpackSerializer) loadMsgpackr(field)
+  if (serializer === v8Serializer) rejectUndecodableV8(field)
   return serializer
+}
+
+/** Every read of a `v8` entry would be a miss on a runtime that cannot decode it: refuse it up front. */
+function rejectUndecodableV8(field: string): void {
+  if (canDecodeV8()) return
+  throw new CacheConfigurationError(
+    field,
+    "the 'v8' serializer cannot decode on this runtime (Node's structured-clone format is Node-only); use 'json' or 'msgpack'",
+  )
 }
 
 /** Names of the registered serializers, built-ins first, then in registration order. */
@@ -127,8 +138,8 @@ export function listSerializers(): string[] {
  * Turns a configuration value (a registered name or a serializer object) into a serializer. An object
  * need not be registered and is used as is, but it may not reuse the name of a different registered
  * serializer: readers would take its entries for that serializer's.
- * @throws CacheConfigurationError naming `field` for an unknown name, a malformed object, a name clash
- * or a missing optional package.
+ * @throws CacheConfigurationError naming `field` for an unknown name, a malformed object, a name clash,
+ * a missing optional package, or `v8` on a runtime that cannot decode it (Bun).
  */
 export function resolveSerializer(nameOrSerializer: string | Serializer, field: string): Serializer {
   if (typeof nameOrSerializer === 'string') return getSerializer(nameOrSerializer, field)
@@ -142,5 +153,6 @@ export function resolveSerializer(nameOrSerializer: string | Serializer, field: 
     )
   }
   if (nameOrSerializer === msgpackSerializer) loadMsgpackr(field)
+  if (nameOrSerializer === v8Serializer) rejectUndecodableV8(field)
   return nameOrSerializer
 }

@@ -38,12 +38,10 @@ export function standaloneClientOptions(config: L2ConnectionSettings): Record<st
   if (config.l2Url === undefined) {
     options.host = config.l2Host
     options.port = config.l2Port
-    options.db = config.l2Db
-  } else {
-    // The URL wins over these; leave them to it.
-    delete options.password
-    delete options.username
   }
+  // With a URL too: the configuration merged it with the separate options (a password or database
+  // given only one way, the other agreeing), and the client fills what the URL leaves out from these.
+  options.db = config.l2Db
   return options
 }
 

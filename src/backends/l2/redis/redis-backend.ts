@@ -1,7 +1,7 @@
 import { CacheConfigurationError, CacheConnectionError } from '../../../kernel/errors.js'
 import type { Logger } from '../../../kernel/logger.js'
-import { loadOptionalPeer } from '../../../kernel/optional-peer.js'
 import type { L2ConnectionSettings } from '../connection-settings.js'
+import { DeferredL2Backend } from '../deferred-backend.js'
 import type {
   L2Backend,
   L2BackendFactory,
@@ -13,13 +13,13 @@ import type {
 } from '../l2-backend.js'
 import { clusterClientOptions, sentinelClientOptions, standaloneClientOptions } from './client-options.js'
 import { ClusterTopology } from './cluster/cluster-topology.js'
+import { isRedisLikeClient, isRedisLikeCluster, type RedisLikeClient } from './redis-client.js'
 import {
-  isRedisLikeClient,
-  isRedisLikeCluster,
-  type RedisLikeClient,
-  type RedisLikeClientClass,
-  type RedisLikeClusterClass,
-} from './redis-client.js'
+  importRedisModule,
+  type RedisModule,
+  type RedisPackageName,
+  requireRedisModule,
+} from './redis-module.js'
 import { reviveWhenEnded } from './revive-ended-client.js'
 import { closeClient, type RedisTopology, type RedisTopologyContext, StandaloneTopology } from './topology.js'
 
@@ -225,13 +225,8 @@ function topologyOf(client: RedisLikeClient): (context: RedisTopologyContext) =>
     : (context) => new StandaloneTopology(client, context)
 }
 
-interface RedisModule {
-  Redis?: RedisLikeClientClass
-  Cluster?: RedisLikeClusterClass
-}
-
 /** A client of the configured deployment, from the ioredis / iovalkey module. */
-function createClient(module: RedisModule & RedisLikeClientClass, config: L2ConnectionSettings) {
+function createClient(module: RedisModule, config: L2ConnectionSettings) {
   if (config.l2Mode === 'cluster') {
     const { startupNodes, options } = clusterClientOptions(config)
     if (module.Cluster === undefined) {
@@ -239,13 +234,13 @@ function createClient(module: RedisModule & RedisLikeClientClass, config: L2Conn
     }
     return new module.Cluster(startupNodes, options)
   }
-  const ClientClass = module.Redis ?? module
+  const ClientClass = module.Redis
   if (config.l2Mode === 'sentinel') return new ClientClass(sentinelClientOptions(config))
   const options = standaloneClientOptions(config)
   return config.l2Url === undefined ? new ClientClass(options) : new ClientClass(config.l2Url, options)
 }
 
-function createRedisBackend(name: string, packageName: string): L2BackendFactory {
+function createRedisBackend(name: string, packageName: RedisPackageName): L2BackendFactory {
   return ({ config, logger }: L2BackendOptions): L2Backend => {
     if (config.l2Client !== undefined) {
       if (!isRedisLikeClient(config.l2Client)) {
@@ -253,13 +248,14 @@ function createRedisBackend(name: string, packageName: string): L2BackendFactory
       }
       return new RedisBackend(name, config.l2Client, topologyOf(config.l2Client), false, logger)
     }
-    const module = loadOptionalPeer<RedisModule & RedisLikeClientClass>(
-      packageName,
-      'l2Backend',
-      `The '${name}' L2 backend`,
-    )
-    const client = createClient(module, config)
-    return new RedisBackend(name, client, topologyOf(client), true, logger)
+    const create = (module: RedisModule): L2Backend => {
+      const client = createClient(module, config)
+      return new RedisBackend(name, client, topologyOf(client), true, logger)
+    }
+    const installed = requireRedisModule(packageName)
+    if (installed !== undefined) return create(installed)
+    // Not found on disk by `require`: bundled with the app (the bundler followed the import()), or missing.
+    return new DeferredL2Backend(name, importRedisModule(packageName, name).then(create), logger)
   }
 }
 

@@ -111,6 +111,12 @@ export class ClusterTracking {
       resubscribed: () => {
         for (const listener of this.#prefixes.get(prefix) ?? []) listener.resubscribed()
       },
+      failed: (error) => {
+        for (const listener of this.#prefixes.get(prefix) ?? []) listener.failed?.(error)
+      },
+      established: () => {
+        for (const listener of this.#prefixes.get(prefix) ?? []) listener.established?.()
+      },
     })
   }
 

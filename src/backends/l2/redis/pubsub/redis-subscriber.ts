@@ -1,5 +1,6 @@
 import type { Logger } from '../../../../kernel/logger.js'
 import type { L2ChannelListener, L2Subscription, L2TrackingListener } from '../../l2-backend.js'
+import { serverRefusalCode } from '../../server-refusal.js'
 import type { RedisLikeClient } from '../redis-client.js'
 
 /** What {@link RedisSubscriber} uses of a connection. */
@@ -13,7 +14,15 @@ export interface RedisSubscriberOptions {
    * failed over), so invalidations may have been missed in between. @default false
    */
   announceFirstTracking?: boolean
+  /**
+   * After the server refused a subscription or the tracking set-up (a user without channel rights),
+   * how long until it is asked again: the refusal lasts until someone changes the server's ACL, so
+   * one attempt per period is enough, and the fix takes effect without a restart. @default 30000 (ms)
+   */
+  refusedRetryMs?: number
 }
+
+const DEFAULT_REFUSED_RETRY_MS = 30_000
 
 /** Where Redis delivers tracking invalidations to the connection named in `REDIRECT`. */
 const TRACKING_CHANNEL = '__redis__:invalidate'
@@ -47,6 +56,8 @@ export class RedisSubscriber {
   #notifyChannels = false
   #notifyTracking = false
   #closed = false
+  readonly #refusedRetryMs: number
+  #refusedRetry: NodeJS.Timeout | undefined
 
   /**
    * `connection` must be a fresh client of its own, speaking RESP2 (see the Redis backend), to the
@@ -62,6 +73,7 @@ export class RedisSubscriber {
     this.#connection = connection
     this.#logger = logger
     this.#notifyTracking = options.announceFirstTracking === true
+    this.#refusedRetryMs = options.refusedRetryMs ?? DEFAULT_REFUSED_RETRY_MS
     const onConnectionReady = () => {
       this.#subscribed = new Set()
       this.#connectionId = undefined
@@ -107,6 +119,7 @@ export class RedisSubscriber {
 
   async close(): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#refusedRetry)
     this.#detach()
     await this.settled()
   }
@@ -142,8 +155,13 @@ export class RedisSubscriber {
       try {
         await this.#sync()
       } catch (error) {
-        // The connection dropped mid-way: its next `ready` starts over.
-        this.#logger.warn(
+        // The connection dropped mid-way: its next `ready` starts over. Or the server refused (the
+        // listeners report that): asked again later, as the ACL may be fixed meanwhile.
+        const refused = serverRefusalCode(error) !== undefined
+        if (refused) this.#retryLater()
+        const log = refused ? this.#logger.debug : this.#logger.warn
+        log.call(
+          this.#logger,
           { error: (error as Error).message },
           'L2 invalidation subscription not in place yet',
         )
@@ -163,9 +181,19 @@ export class RedisSubscriber {
     if (this.#prefixes.size > 0) wanted.push(TRACKING_CHANNEL)
     const missing = wanted.filter((channel) => !this.#subscribed.has(channel))
     if (missing.length > 0) {
-      await connection.subscribe(...missing)
+      try {
+        await connection.subscribe(...missing)
+      } catch (error) {
+        // Messages published until it is in place are missed: once it is, the caches resync.
+        this.#notifyChannels = true
+        if (this.#prefixes.size > 0) this.#notifyTracking = true
+        this.#tell(this.#channels, (listener) => listener.failed?.(error))
+        this.#tell(this.#prefixes, (listener) => listener.failed?.(error))
+        throw error
+      }
       for (const channel of missing) this.#subscribed.add(channel)
     }
+    this.#tell(this.#channels, (listener) => listener.established?.())
     if (this.#notifyChannels) {
       this.#notifyChannels = false
       for (const listeners of this.#channels.values())
@@ -178,6 +206,23 @@ export class RedisSubscriber {
     const main = this.#main
     const redirect = this.#connectionId
     if (main.status !== 'ready' || redirect === undefined) return
+    try {
+      await this.#setTracking(main, redirect)
+    } catch (error) {
+      this.#notifyTracking = true
+      this.#tell(this.#prefixes, (listener) => listener.failed?.(error))
+      throw error
+    }
+    this.#tell(this.#prefixes, (listener) => listener.established?.())
+    if (this.#notifyTracking) {
+      this.#notifyTracking = false
+      for (const listeners of this.#prefixes.values())
+        for (const listener of listeners) listener.resubscribed()
+    }
+  }
+
+  /** Points tracking at the subscriber connection, for every prefix. */
+  async #setTracking(main: SubscriberClient, redirect: string): Promise<void> {
     const prefixes = [...this.#prefixes.keys()]
     if (this.#trackingRedirect !== redirect) {
       // A new subscriber connection: tracking must point at it, with every prefix.
@@ -192,11 +237,21 @@ export class RedisSubscriber {
         for (const prefix of added) this.#trackedPrefixes.add(prefix)
       }
     }
-    if (this.#notifyTracking) {
-      this.#notifyTracking = false
-      for (const listeners of this.#prefixes.values())
-        for (const listener of listeners) listener.resubscribed()
-    }
+  }
+
+  /** Asks again, once, after a refusal. */
+  #retryLater(): void {
+    if (this.#refusedRetry !== undefined || this.#closed) return
+    this.#refusedRetry = setTimeout(() => {
+      this.#refusedRetry = undefined
+      this.#scheduleSync()
+    }, this.#refusedRetryMs)
+    this.#refusedRetry.unref()
+  }
+
+  /** Calls `tell` for every listener in `registry`. */
+  #tell<L>(registry: Map<string, Set<L>>, tell: (listener: L) => void): void {
+    for (const listeners of registry.values()) for (const listener of listeners) tell(listener)
   }
 
   #onMessage(channel: string, payload: unknown): void {

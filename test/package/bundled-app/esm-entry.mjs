@@ -1,0 +1,4 @@
+import { CacheService } from 'resilient-cache'
+import { runApp } from './run-app.mjs'
+
+await runApp(CacheService)
