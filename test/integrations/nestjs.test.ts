@@ -13,7 +13,9 @@ async function startNestExample(running: TsProcess[]): Promise<{ app: TsProcess;
     TSX_TSCONFIG_PATH: 'examples/nestjs/tsconfig.json',
   })
   running.push(app)
-  const [, baseUrl] = await app.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
+  // Nest's start-up under tsx (compiling the example and Nest's ESM graph) is slower than the other
+  // frameworks' examples: more room on a busy machine.
+  const [, baseUrl] = await app.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 40_000)
   return { app, baseUrl: baseUrl as string }
 }
 
@@ -27,7 +29,7 @@ describe('NestJS example (CacheModule.register with the Keyv store, CacheInterce
   })
 
   it('caches GET responses in Redis through the interceptor, shares them across instances, and closes the service on SIGTERM', {
-    timeout: 40_000,
+    timeout: 90_000,
   }, async () => {
     const first = await startNestExample(running)
     const product = async (baseUrl: string) => (await fetch(`${baseUrl}/products/1`)).json()
@@ -58,7 +60,7 @@ describe('NestJS example (CacheModule.register with the Keyv store, CacheInterce
   })
 
   it('keeps answering over HTTP within l2CommandTimeout when Redis is killed mid-test', {
-    timeout: 40_000,
+    timeout: 90_000,
   }, async () => {
     const { baseUrl } = await startNestExample(running)
     const warm = await (await fetch(`${baseUrl}/products/1`)).json()
