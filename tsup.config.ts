@@ -50,6 +50,7 @@ export default defineConfig({
     // The frameworks are optional peers of their own subpaths only.
     'express',
     'fastify',
+    'http-cache-semantics',
     'hono',
     // The metrics libraries are optional peers of the otel and prometheus subpaths only.
     '@opentelemetry/api',

@@ -9,6 +9,7 @@
  *   curl -i http://127.0.0.1:3000/user/1                   # database, then cache
  *   curl -i -X PUT -H 'content-type: application/json' -d '{"name":"Ada Lovelace"}' http://127.0.0.1:3000/user/1
  *   curl -i http://127.0.0.1:3000/products                 # X-Cache: MISS, then HIT
+ *   curl -i -H 'Cookie: session=1' http://127.0.0.1:3000/products   # X-Cache: BYPASS: never shared
  *   curl -i http://127.0.0.1:3000/health/cache
  *   curl http://127.0.0.1:3000/metrics                     # Prometheus text format
  *   open http://127.0.0.1:3000/cache/dashboard             # in a browser

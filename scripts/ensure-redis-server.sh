@@ -6,14 +6,14 @@
 # joined by `redis-cli --cluster create` (redis-tools, a dependency of redis-server), and a Sentinel
 # is `redis-server <conf> --sentinel` (Debian's redis-server binary is also the Sentinel; the separate
 # redis-sentinel package only adds a service unit). The cluster harness gives every node its own bus
-# port (`cluster-port`), which needs Redis 7.
+# port (`cluster-port`), which needs Redis 7. The TLS tests make their certificates with openssl.
 set -euo pipefail
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
-    echo "redis-server not found: installing it with apt-get" >&2
+    echo "redis-server or openssl not found: installing them with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq redis-server redis-tools >/dev/null
+    apt-get install -y -qq redis-server redis-tools openssl >/dev/null
   else
     echo "redis-server is not installed and cannot be installed automatically here." >&2
     echo "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and retry." >&2

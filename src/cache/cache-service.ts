@@ -114,6 +114,7 @@ export class CacheService extends WatchedEmitter<CacheServiceEvents> {
     const l1 = resolved.l1Enabled
       ? getL1Backend(resolved.l1Backend)({
           maxSize: resolved.l1MaxSize,
+          ...(resolved.l1MaxBytes === undefined ? {} : { maxBytes: resolved.l1MaxBytes }),
           ttlMs: resolved.l1TtlMs,
           clock: this.#clock,
         })

@@ -19,6 +19,10 @@ export interface CacheStats {
     misses: number
     /** Hits over lookups, 0 to 1 (0 before any lookup). */
     hitRate: number
+    /** Approximate bytes held, when L1 is bounded by bytes (`l1MaxBytes`); else `null`. */
+    bytes: number | null
+    /** The `l1MaxBytes` bound, or `null` for none. */
+    maxBytes: number | null
     /** `size / maxSize * 100`. */
     usagePercent: number
     /** Times L1 was dropped because invalidations may have been missed (after an outage or reconnection). */
@@ -89,6 +93,8 @@ export function cacheStatsOf(sources: CacheStatsSources): CacheStats {
       backend: options.l1Backend,
       size: l1Size,
       maxSize: l1MaxSize,
+      bytes: l1?.bytes ?? null,
+      maxBytes: l1?.maxBytes ?? options.l1MaxBytes ?? null,
       ttl: options.l1TtlMs / 1000,
       hits: l1Counters.hits,
       misses: l1Counters.misses,

@@ -28,6 +28,7 @@ const CACHE_OPTION_NAMES = Object.keys({
   l2Enabled: true,
   l1Enabled: true,
   l1MaxSize: true,
+  l1MaxBytes: true,
   l1Ttl: true,
   l1Backend: true,
   l1Clone: true,
@@ -87,6 +88,8 @@ export function resolveCacheOptions(
     l2Enabled,
     l1Enabled,
     l1MaxSize: requireInteger(options.l1MaxSize ?? CACHE_DEFAULTS.l1MaxSize, 'l1MaxSize', 1, MAX_L1_MAX_SIZE),
+    l1MaxBytes:
+      options.l1MaxBytes === undefined ? undefined : requireInteger(options.l1MaxBytes, 'l1MaxBytes', 1),
     l1TtlMs: parseDurationMs(options.l1Ttl ?? CACHE_DEFAULTS.l1Ttl, 'l1Ttl'),
     l1Backend,
     l1Clone: requireBoolean(options.l1Clone ?? CACHE_DEFAULTS.l1Clone, 'l1Clone'),

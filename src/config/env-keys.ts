@@ -17,7 +17,7 @@ export interface CacheEnvKeySpec {
    * (`'10.0.0.1:7000,10.0.0.2:7000'`).
    */
   readonly kind: CacheEnvValueKind
-  /** One line for README tables and `--help` output. */
+  /** One line for the configuration reference (docs/configuration.md) and `--help` output. */
   readonly description: string
 }
 

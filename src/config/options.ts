@@ -131,6 +131,13 @@ export interface CacheOptions {
   l1Enabled?: boolean
   /** Most entries in L1, 1 to 10 000 000 (`MAX_L1_MAX_SIZE`). @default 1000 */
   l1MaxSize?: number
+  /**
+   * Most bytes L1 holds, approximately (strings 2 bytes a character, binary data its length, plus a
+   * small overhead per object), 1 or more; on top of `l1MaxSize`. The least recently used entries
+   * are evicted to make room, and an entry larger than this is not kept in L1 (it still goes to L2).
+   * Use it when entry sizes vary widely, as HTTP responses do. @default undefined (entry count only)
+   */
+  l1MaxBytes?: number
   /** Lifetime of an L1 entry, more than 0 (ignored by the `lru` backend). @default 60 (seconds) */
   l1Ttl?: Duration
   /** L1 backend of this cache. @default the service's `l1Backend` */
@@ -218,6 +225,8 @@ export interface ResolvedCacheOptions {
   l2Enabled: boolean
   l1Enabled: boolean
   l1MaxSize: number
+  /** `undefined`: no byte bound. */
+  l1MaxBytes: number | undefined
   l1TtlMs: number
   l1Backend: string
   l1Clone: boolean

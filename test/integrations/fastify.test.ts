@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import fastifyResilientCache, { cacheHealthHandler } from '../../src/addons/integrations/fastify.js'
 import { type CacheService, isCacheConfigurationError } from '../../src/index.js'
 import { silentLogger } from '../../src/kernel/logger.js'
+import { useRedisServer } from '../helpers/services.js'
 import { type FrameworkUnderTest, ROUTE_CACHE_OPTIONS, type RouteReply } from './app-harness.js'
 import { FASTIFY_MAJORS } from './framework-majors.js'
 import { describeIntegration } from './integration-suite.js'
@@ -114,6 +116,30 @@ for (const { label, module: Fastify } of FASTIFY_MAJORS) {
       await app.ready()
       expect(seen).toBe(app.cacheService)
       await app.close()
+    })
+  })
+  describe(`${label}: streamed payloads`, () => {
+    const redis = useRedisServer()
+
+    it('sends a streamed payload unchanged and never stores it', async () => {
+      const app = Fastify()
+      await app.register(fastifyResilientCache, { config: { l2Url: redis.server.url, logger: silentLogger } })
+      let runs = 0
+      app.get('/stream', { config: { responseCache: true } }, async (_request, reply) => {
+        runs++
+        return reply.type('text/plain').send(Readable.from([`run ${runs}`]))
+      })
+      const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+      try {
+        for (const run of [1, 2]) {
+          const response = await fetch(`${baseUrl}/stream`)
+          expect(response.headers.get('x-cache')).toBe('MISS')
+          expect(await response.text()).toBe(`run ${run}`)
+        }
+        expect(app.responseCacheStats()).toMatchObject({ stored: 0, notStoredReasons: { stream: 2 } })
+      } finally {
+        await app.close()
+      }
     })
   })
 }

@@ -7,7 +7,7 @@ assert.equal(typeof root.CacheFactoryConfig.fromEnv, 'function')
 assert.equal(typeof testing.runL2BackendConformance, 'function')
 const loaded = Object.keys(require.cache)
 const optionalPeers = ['ioredis', 'iovalkey', 'msgpackr', 'express', 'fastify', 'hono']
-for (const optional of [...optionalPeers, '@opentelemetry/api', 'prom-client']) {
+for (const optional of [...optionalPeers, 'http-cache-semantics', '@opentelemetry/api', 'prom-client']) {
   assert.ok(
     !loaded.some((path) => path.includes(`/node_modules/${optional}/`)),
     `${optional} loaded at import`,

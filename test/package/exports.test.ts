@@ -29,7 +29,7 @@ describe('the built package', () => {
     for (const file of ['index.js', 'index.cjs']) {
       const code = readFileSync(`${root}/dist/${file}`, 'utf8')
       const optional = ['express', 'fastify', 'fastify-plugin', 'hono', '@hono/node-server', 'keyv']
-      for (const framework of [...optional, '@opentelemetry/api', 'prom-client']) {
+      for (const framework of [...optional, 'http-cache-semantics', '@opentelemetry/api', 'prom-client']) {
         expect(code).not.toMatch(new RegExp(`(from |require\\()['"]${framework}['"]`))
       }
     }

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
-  isCacheableRequest,
+  bypassReason,
   notStoredByHeaders,
 } from '../../src/addons/integrations/response-cache/cacheability.js'
-import { buildResponseKey, type KeyedRequest } from '../../src/addons/integrations/response-cache/key.js'
+import {
+  buildResponseKey,
+  type KeyedRequest,
+  sha256,
+} from '../../src/addons/integrations/response-cache/key.js'
 import { resolveResponseCachePolicy } from '../../src/addons/integrations/response-cache/options.js'
 import { ResponseRecorder } from '../../src/addons/integrations/response-cache/recorder.js'
 import {
@@ -16,58 +20,80 @@ import { configError } from '../helpers/config-error.js'
 const policy = resolveResponseCachePolicy({})
 
 function request(target: string, headers: Record<string, string> = {}, method = 'GET'): KeyedRequest {
-  return { method, target, header: (name) => headers[name] }
+  return { method, target, host: 'example.com', header: (name) => headers[name] }
 }
+
+const key = (keyed: KeyedRequest, keyPolicy = policy) => buildResponseKey(keyed, keyPolicy, 'v1.v2')
 
 describe('response cache keys', () => {
   it('are the path with all query parameters sorted by name, for GET and HEAD alike', () => {
-    expect(buildResponseKey(request('/a?b=2&a=1'), policy)).toBe('GET /a?a=1&b=2')
-    expect(buildResponseKey(request('/a?a=1&b=2', {}, 'HEAD'), policy)).toBe('GET /a?a=1&b=2')
+    expect(key(request('/a?b=2&a=1'))).toBe('GET example.com /a?a=1&b=2 @v1.v2')
+    expect(key(request('/a?a=1&b=2', {}, 'HEAD'))).toBe('GET example.com /a?a=1&b=2 @v1.v2')
   })
 
   it('keep the order of a repeated parameter, which may matter to the handler', () => {
-    expect(buildResponseKey(request('/a?x=2&x=1'), policy)).not.toBe(
-      buildResponseKey(request('/a?x=1&x=2'), policy),
-    )
+    expect(key(request('/a?x=2&x=1'))).not.toBe(key(request('/a?x=1&x=2')))
   })
 
   it('ignore the query, or keep only the chosen parameters', () => {
     const none = resolveResponseCachePolicy({ query: false })
     const chosen = resolveResponseCachePolicy({ query: ['page'] })
-    expect(buildResponseKey(request('/a?utm=x&page=2'), none)).toBe('GET /a')
-    expect(buildResponseKey(request('/a?utm=x&page=2'), chosen)).toBe('GET /a?page=2')
-    expect(buildResponseKey(request('/a?utm=x'), chosen)).toBe('GET /a')
+    expect(key(request('/a?utm=x&page=2'), none)).toBe('GET example.com /a @v1.v2')
+    expect(key(request('/a?utm=x&page=2'), chosen)).toBe('GET example.com /a?page=2 @v1.v2')
+    expect(key(request('/a?utm=x'), chosen)).toBe('GET example.com /a @v1.v2')
   })
 
-  it('tell a missing header from an empty one, and cannot be forged through a header value', () => {
+  it('name the host, lower case and encoded, unless shared across hosts', () => {
+    const shared = resolveResponseCachePolicy({ shareAcrossHosts: true })
+    const upper = { ...request('/a'), host: 'Evil.Example:8080' }
+    expect(key(upper)).toBe('GET evil.example%3A8080 /a @v1.v2')
+    expect(key(upper, shared)).toBe('GET * /a @v1.v2')
+  })
+
+  it('tell a missing header from an empty one, and hash header values', () => {
     const byLanguage = resolveResponseCachePolicy({ headers: ['Accept-Language'] })
-    const missing = buildResponseKey(request('/a'), byLanguage)
-    const empty = buildResponseKey(request('/a', { 'accept-language': '' }), byLanguage)
-    const forged = buildResponseKey(request('/a', { 'accept-language': 'x\naccept-language=y' }), byLanguage)
-    expect(missing).toBe('GET /a\naccept-language')
-    expect(empty).toBe('GET /a\naccept-language=')
-    expect(forged).toBe('GET /a\naccept-language=x%0Aaccept-language%3Dy')
+    const missing = key(request('/a'), byLanguage)
+    const empty = key(request('/a', { 'accept-language': '' }), byLanguage)
+    const forged = key(request('/a', { 'accept-language': 'x\naccept-language=y' }), byLanguage)
+    expect(missing).toBe('GET example.com /a @v1.v2\naccept-language')
+    expect(empty).toBe(`GET example.com /a @v1.v2\naccept-language=${sha256('')}`)
+    expect(forged).toBe(`GET example.com /a @v1.v2\naccept-language=${sha256('x\naccept-language=y')}`)
+    const byCredential = resolveResponseCachePolicy({ headers: ['authorization'] })
+    expect(key(request('/a', { authorization: 'Bearer s3cret' }), byCredential)).not.toContain('s3cret')
   })
 
   it('are hashed when a long query would make them unreadable or too long', () => {
-    const key = buildResponseKey(request(`/a?q=${'x'.repeat(2000)}`), policy)
-    expect(key).toMatch(/^GET #[0-9a-f]{64}$/)
-    expect(buildResponseKey(request(`/a?q=${'x'.repeat(2000)}`), policy)).toBe(key)
+    const long = key(request(`/a?q=${'x'.repeat(2000)}`))
+    expect(long).toMatch(/^GET #[0-9a-f]{64}$/)
+    expect(key(request(`/a?q=${'x'.repeat(2000)}`))).toBe(long)
   })
 })
 
 describe('which requests the cache takes part in', () => {
   it('only GET and HEAD', () => {
-    expect(isCacheableRequest(request('/a'), policy)).toBe(true)
-    expect(isCacheableRequest(request('/a', {}, 'HEAD'), policy)).toBe(true)
-    expect(isCacheableRequest(request('/a', {}, 'POST'), policy)).toBe(false)
+    expect(bypassReason(request('/a'), policy)).toBeUndefined()
+    expect(bypassReason(request('/a', {}, 'HEAD'), policy)).toBeUndefined()
+    expect(bypassReason(request('/a', {}, 'POST'), policy)).toBe('method')
   })
 
   it('not Range requests, nor Authorization unless that header is part of the key', () => {
-    expect(isCacheableRequest(request('/a', { range: 'bytes=0-1' }), policy)).toBe(false)
-    expect(isCacheableRequest(request('/a', { authorization: 'Bearer t' }), policy)).toBe(false)
+    expect(bypassReason(request('/a', { range: 'bytes=0-1' }), policy)).toBe('range')
+    expect(bypassReason(request('/a', { authorization: 'Bearer t' }), policy)).toBe('authorization')
     const perUser = resolveResponseCachePolicy({ headers: ['authorization'] })
-    expect(isCacheableRequest(request('/a', { authorization: 'Bearer t' }), perUser)).toBe(true)
+    expect(bypassReason(request('/a', { authorization: 'Bearer t' }), perUser)).toBeUndefined()
+  })
+
+  it('not with a Cookie, unless cookie is keyed or every cookie is an ignored one', () => {
+    expect(bypassReason(request('/a', { cookie: 'session=1' }), policy)).toBe('cookie')
+    const ignoring = resolveResponseCachePolicy({ ignoreCookies: ['_ga', 'consent'] })
+    expect(bypassReason(request('/a', { cookie: '_ga=GA1.2; consent=yes' }), ignoring)).toBeUndefined()
+    expect(bypassReason(request('/a', { cookie: '_ga=GA1.2; session=1' }), ignoring)).toBe('cookie')
+    expect(
+      bypassReason(
+        request('/a', { cookie: 'session=1' }),
+        resolveResponseCachePolicy({ headers: ['cookie'] }),
+      ),
+    ).toBeUndefined()
   })
 })
 
@@ -105,6 +131,10 @@ describe('which responses are stored', () => {
     const byOrigin = resolveResponseCachePolicy({ headers: ['origin'] })
     expect(notStoredByHeaders(200, [['vary', 'Origin']], byOrigin)).toBeUndefined()
     expect(verdict(200, [['content-type', 'text/event-stream']])).toBe('event-stream')
+    // Host is part of the key unless shared across hosts.
+    expect(verdict(200, [['vary', 'Host']])).toBeUndefined()
+    const shared = resolveResponseCachePolicy({ shareAcrossHosts: true })
+    expect(notStoredByHeaders(200, [['vary', 'Host']], shared)).toBe('vary')
   })
 
   it('not when the announced length is over maxBodyBytes', () => {
@@ -116,7 +146,7 @@ describe('which responses are stored', () => {
 
 describe('the response recorder', () => {
   it('settles with the whole body once ended', async () => {
-    const recorder = new ResponseRecorder(policy)
+    const recorder = new ResponseRecorder(policy, request('/a'))
     recorder.write(Buffer.from('ab'))
     expect(recorder.start(200, [['content-type', 'text/plain']])).toBe(true)
     recorder.write(Buffer.from('c'))
@@ -126,7 +156,7 @@ describe('the response recorder', () => {
   })
 
   it('stops recording, keeping nothing, once the body passes maxBodyBytes', async () => {
-    const recorder = new ResponseRecorder(resolveResponseCachePolicy({ maxBodyBytes: 3 }))
+    const recorder = new ResponseRecorder(resolveResponseCachePolicy({ maxBodyBytes: 3 }), request('/a'))
     recorder.start(200, [])
     recorder.write(Buffer.from('abcd'))
     expect(recorder.isRecording).toBe(false)
@@ -134,8 +164,14 @@ describe('the response recorder', () => {
     expect(await recorder.outcome).toEqual({ notStored: 'too-large' })
   })
 
+  it('settles at start when the response is already stale, before any body', async () => {
+    const recorder = new ResponseRecorder(policy, request('/a'))
+    expect(recorder.start(200, [['cache-control', 's-maxage=0']])).toBe(false)
+    expect(await recorder.outcome).toEqual({ notStored: 'expired' })
+  })
+
   it('settles at start when the headers rule storing out, before any body', async () => {
-    const recorder = new ResponseRecorder(policy)
+    const recorder = new ResponseRecorder(policy, request('/a'))
     expect(recorder.start(500, [])).toBe(false)
     expect(await recorder.outcome).toEqual({ notStored: 'status' })
   })
@@ -143,18 +179,18 @@ describe('the response recorder', () => {
 
 describe('stored responses', () => {
   it('keep UTF-8 bodies as text and other bytes as base64, both exactly', () => {
-    const text = toStoredResponse(200, [], Buffer.from('héllo'), 0, 'x-cache')
+    const text = toStoredResponse(200, [], Buffer.from('héllo'), 0, 0, 'x-cache')
     expect(text.bodyEncoding).toBe('utf8')
     expect(storedBody(text).toString()).toBe('héllo')
     const bytes = Uint8Array.of(0xef, 0xbb, 0xbf, 0xff, 0x00)
-    const binary = toStoredResponse(200, [], bytes, 0, 'x-cache')
+    const binary = toStoredResponse(200, [], bytes, 0, 0, 'x-cache')
     expect(binary.bodyEncoding).toBe('base64')
     expect([...storedBody(binary)]).toEqual([...bytes])
   })
 
   it('keep a leading byte-order mark as bytes', () => {
     const withBom = Buffer.from('\uFEFFhi')
-    expect(storedBody(toStoredResponse(200, [], withBom, 0, undefined)).equals(withBom)).toBe(true)
+    expect(storedBody(toStoredResponse(200, [], withBom, 0, 0, undefined)).equals(withBom)).toBe(true)
   })
 
   it('drop hop-by-hop, length, date and cache headers, and keep the rest in order', () => {
@@ -171,6 +207,7 @@ describe('stored responses', () => {
       ],
       Buffer.from('hello'),
       0,
+      0,
       'x-cache',
     )
     expect(record.headers).toEqual([
@@ -181,9 +218,9 @@ describe('stored responses', () => {
   })
 
   it('are recognised only in the current format', () => {
-    expect(isStoredResponse(toStoredResponse(200, [], Buffer.from('a'), 0, undefined))).toBe(true)
+    expect(isStoredResponse(toStoredResponse(200, [], Buffer.from('a'), 0, 0, undefined))).toBe(true)
     expect(
-      isStoredResponse({ v: 2, status: 200, headers: [], body: '', bodyEncoding: 'utf8', storedAt: 0 }),
+      isStoredResponse({ v: 1, status: 200, headers: [], body: '', bodyEncoding: 'utf8', storedAt: 0 }),
     ).toBe(false)
     expect(isStoredResponse('GET /a')).toBe(false)
   })
@@ -205,6 +242,15 @@ describe('response caching options', () => {
     expect(configError(() => resolveResponseCachePolicy({ cache: {} as never })).field).toBe(
       'responseCache.cache',
     )
+    expect(configError(() => resolveResponseCachePolicy({ keyPrefix: 'a::b' })).field).toBe(
+      'responseCache.keyPrefix',
+    )
+    expect(configError(() => resolveResponseCachePolicy({ ignoreCookies: 'session' } as never)).field).toBe(
+      'responseCache.ignoreCookies',
+    )
+    expect(configError(() => resolveResponseCachePolicy({ shareAcrossHosts: 'yes' } as never)).field).toBe(
+      'responseCache.shareAcrossHosts',
+    )
   })
 
   it('fill in the documented defaults', () => {
@@ -214,7 +260,10 @@ describe('response caching options', () => {
       headers: [],
       maxBodyBytes: 1_048_576,
       cacheHeader: 'x-cache',
+      shareAcrossHosts: false,
+      keyPrefix: undefined,
     })
+    expect([...policy.ignoreCookies]).toEqual([])
     expect(resolveResponseCachePolicy({ cacheHeader: false }).cacheHeader).toBeUndefined()
   })
 })

@@ -23,6 +23,7 @@ import type { Application, Request, RequestHandler, Response } from 'express'
 import { CacheConfigurationError, type CacheEnvSource, type CacheService } from 'resilient-cache'
 import { CacheDashboard, type DashboardOptions } from '../dashboard/cache-dashboard.js'
 import { asyncDispose } from './async-dispose.js'
+import { expressHost } from './express-host.js'
 import { checkCacheHealth } from './health.js'
 import {
   type CacheIntegrationOptions,
@@ -37,13 +38,18 @@ import {
 } from './response-cache/headers.js'
 import { type ResponseCacheOptions, resolveResponseCachePolicy } from './response-cache/options.js'
 import type { ResponseRecorder } from './response-cache/recorder.js'
-import { type HitResponse, ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
+import {
+  type HitResponse,
+  type PurgeOptions,
+  ResponseCache,
+  type ResponseCacheStats,
+} from './response-cache/response-cache.js'
 
 export type { DashboardOptions } from '../dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
 export type { ResponseCacheOptions } from './response-cache/options.js'
-export type { ResponseCacheStats } from './response-cache/response-cache.js'
+export type { PurgeOptions, ResponseCacheStats } from './response-cache/response-cache.js'
 
 /**
  * The app setting that holds the service. A setting rather than `app.locals`, because a mounted
@@ -94,6 +100,15 @@ export class ExpressCacheService {
   }
 
   /**
+   * Removes the cached responses of one path (every query and header variant), of one host or of
+   * all, on every instance sharing the store: `await cache.purgeResponseCache('/products/42')`.
+   * @throws TypeError for a `path` that is not `/...` without query, or an empty `host`.
+   */
+  purgeResponseCache(path: string, options?: PurgeOptions): Promise<void> {
+    return this.#responseCache().purge(path, options)
+  }
+
+  /**
    * A middleware that caches the responses of the routes it is put on (GET; HEAD is served from the
    * GET entry). Put it before the handler: `app.get('/path', cache.responseCache(), handler)`.
    * @throws CacheConfigurationError for invalid options, at start-up.
@@ -103,17 +118,18 @@ export class ExpressCacheService {
     const responses = this.#responseCache()
     responses.storeFor(policy)
     return async (req, res, next) => {
-      const admission = await responses.admit(
-        keyedNodeRequest(req.method, req.originalUrl, req.headers),
-        policy,
-      )
+      // From Host, or X-Forwarded-Host only under the app's 'trust proxy' setting.
+      const request = keyedNodeRequest(req.method, req.originalUrl, expressHost(req), req.headers)
+      const admission = await responses.admit(request, policy)
       if (admission.kind === 'hit') {
-        sendHit(res, responses.toHit(admission.response, policy), req.method)
+        sendHit(res, responses.toHit(admission.response, policy, request), req.method)
         return
       }
-      if (admission.kind === 'miss') {
-        if (policy.cacheHeader !== undefined) res.setHeader(policy.cacheHeader, 'MISS')
-        if (admission.recorder !== undefined) recordResponse(res, admission.recorder)
+      if (policy.cacheHeader !== undefined) {
+        res.setHeader(policy.cacheHeader, admission.kind === 'miss' ? 'MISS' : 'BYPASS')
+      }
+      if (admission.kind === 'miss' && admission.recorder !== undefined) {
+        recordResponse(res, admission.recorder)
       }
       next()
     }
@@ -167,7 +183,8 @@ export class ExpressCacheService {
   }
 
   #responseCache(): ResponseCache {
-    this.#responses ??= new ResponseCache(this.#requireOpened().service)
+    const opened = this.#requireOpened()
+    this.#responses ??= new ResponseCache(opened.service, opened.responsePrefix)
     return this.#responses
   }
 }

@@ -40,13 +40,13 @@ import {
   resolveResponseCachePolicy,
 } from './response-cache/options.js'
 import type { ResponseRecorder } from './response-cache/recorder.js'
-import { ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
+import { type PurgeOptions, ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
 
 export type { DashboardOptions } from '../dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
 export type { ResponseCacheOptions } from './response-cache/options.js'
-export type { ResponseCacheStats } from './response-cache/response-cache.js'
+export type { PurgeOptions, ResponseCacheStats } from './response-cache/response-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,6 +54,12 @@ declare module 'fastify' {
     cacheService: CacheService
     /** Counters of the plugin's response caching, over every route. */
     responseCacheStats(): ResponseCacheStats
+    /**
+     * Removes the cached responses of one path (every query and header variant), of one host or
+     * of all, on every instance sharing the store.
+     * @throws TypeError for a `path` that is not `/...` without query, or an empty `host`.
+     */
+    purgeResponseCache(path: string, options?: PurgeOptions): Promise<void>
   }
   interface FastifyContextConfig {
     /**
@@ -94,9 +100,12 @@ const plugin: FastifyPluginAsync<FastifyCacheOptions> = async (fastify, options)
   // Validated now, so that invalid defaults fail the boot even before a route uses them.
   resolveResponseCachePolicy(defaults)
   const opened = openIntegrationService({ service, config, env })
-  const responses = new ResponseCache(opened.service)
+  const responses = new ResponseCache(opened.service, opened.responsePrefix)
   fastify.decorate('cacheService', opened.service)
   fastify.decorate('responseCacheStats', () => responses.stats)
+  fastify.decorate('purgeResponseCache', (path: string, purgeOptions?: PurgeOptions) =>
+    responses.purge(path, purgeOptions),
+  )
   fastify.addHook('onClose', () => opened.close())
   fastify.addHook('onRoute', (route) => addResponseCaching(route, responses, defaults))
   if (dashboardOption !== undefined && dashboardOption !== false) {
@@ -178,17 +187,21 @@ function lookUp(
   recorders: WeakMap<FastifyRequest, ResponseRecorder>,
 ): onRequestHookHandler {
   return async (request, reply) => {
-    const admission = await responses.admit(
-      keyedNodeRequest(request.method, request.url, request.headers),
-      policy,
-    )
+    // From Host, or X-Forwarded-Host only under the app's trustProxy setting: Fastify 5's
+    // request.host, or Fastify 4's request.hostname (which kept the port then).
+    const host = (request as { host?: string }).host ?? request.hostname
+    const keyed = keyedNodeRequest(request.method, request.url, host, request.headers)
+    const admission = await responses.admit(keyed, policy)
     if (admission.kind === 'hit') {
-      const hit = responses.toHit(admission.response, policy)
-      // A HEAD route's own onSend hook drops the body and keeps the length.
-      return reply.code(hit.status).headers(toNodeHeaders(hit.headers)).send(hit.body)
+      const hit = responses.toHit(admission.response, policy, keyed)
+      reply.code(hit.status).headers(toNodeHeaders(hit.headers))
+      // A HEAD route's own onSend hook drops the body and keeps the length; a 304 has neither.
+      return hit.status === 304 ? reply.send() : reply.send(hit.body)
+    }
+    if (policy.cacheHeader !== undefined) {
+      reply.header(policy.cacheHeader, admission.kind === 'miss' ? 'MISS' : 'BYPASS')
     }
     if (admission.kind === 'miss') {
-      if (policy.cacheHeader !== undefined) reply.header(policy.cacheHeader, 'MISS')
       const recorder = admission.recorder
       if (recorder !== undefined) {
         recorders.set(request, recorder)

@@ -30,13 +30,13 @@ import {
 import { fromFetchHeaders } from './response-cache/headers.js'
 import { type ResponseCacheOptions, resolveResponseCachePolicy } from './response-cache/options.js'
 import type { ResponseRecorder } from './response-cache/recorder.js'
-import { ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
+import { type PurgeOptions, ResponseCache, type ResponseCacheStats } from './response-cache/response-cache.js'
 
 export type { DashboardOptions } from '../dashboard/cache-dashboard.js'
 export { type CacheHealthReport, checkCacheHealth } from './health.js'
 export type { CacheIntegrationOptions } from './integration-service.js'
 export type { ResponseCacheOptions } from './response-cache/options.js'
-export type { ResponseCacheStats } from './response-cache/response-cache.js'
+export type { PurgeOptions, ResponseCacheStats } from './response-cache/response-cache.js'
 
 /** The context variables {@link HonoCacheService.middleware} sets. */
 export type CacheVariables = { cacheService: CacheService }
@@ -70,12 +70,21 @@ export class HonoCacheService {
   constructor(options: HonoCacheOptions = {}) {
     this.#opened = openIntegrationService(options)
     this.service = this.#opened.service
-    this.#responses = new ResponseCache(this.service)
+    this.#responses = new ResponseCache(this.service, this.#opened.responsePrefix)
   }
 
   /** Counters of the response caching of every middleware this instance made. */
   get responseCacheStats(): ResponseCacheStats {
     return this.#responses.stats
+  }
+
+  /**
+   * Removes the cached responses of one path (every query and header variant), of one host or of
+   * all, on every instance sharing the store: `await cache.purgeResponseCache('/products/42')`.
+   * @throws TypeError for a `path` that is not `/...` without query, or an empty `host`.
+   */
+  purgeResponseCache(path: string, options?: PurgeOptions): Promise<void> {
+    return this.#responses.purge(path, options)
   }
 
   /** Middleware that sets `c.var.cacheService`. */
@@ -97,18 +106,26 @@ export class HonoCacheService {
     responses.storeFor(policy)
     return async (c, next) => {
       const url = new URL(c.req.url)
-      const admission = await responses.admit(
-        { method: c.req.method, target: url.pathname + url.search, header: (name) => c.req.header(name) },
-        policy,
-      )
+      const request = {
+        method: c.req.method,
+        target: url.pathname + url.search,
+        // The URL's host: the Host header (Hono has no trust-proxy setting of its own).
+        host: url.host,
+        header: (name: string) => c.req.header(name),
+      }
+      const admission = await responses.admit(request, policy)
       if (admission.kind === 'bypass') {
         await next()
+        if (policy.cacheHeader !== undefined) setHeaderIfMutable(c.res, policy.cacheHeader, 'BYPASS')
         return
       }
       if (admission.kind === 'hit') {
-        const hit = responses.toHit(admission.response, policy)
-        // Hono drops the body of a HEAD answer itself; the length header stays.
-        return new Response(hit.body, { status: hit.status, headers: hit.headers })
+        const hit = responses.toHit(admission.response, policy, request)
+        // Hono drops the body of a HEAD answer itself; the length header stays. A 304 has no body.
+        return new Response(hit.status === 304 ? null : hit.body, {
+          status: hit.status,
+          headers: hit.headers,
+        })
       }
       const recorder = admission.recorder
       try {

@@ -6,6 +6,8 @@ import {
   type CacheFactoryConfigOptions,
   CacheService,
 } from 'resilient-cache'
+import { defaultResponsePrefix, HTTP_PREFIX_KEY } from './response-cache/default-prefix.js'
+import { isValidKeyPrefix } from './response-cache/options.js'
 
 /** Where an integration gets its `CacheService` from; the same for Express, Fastify and Hono. */
 export interface CacheIntegrationOptions {
@@ -27,6 +29,11 @@ export interface IntegrationService {
   readonly owned: boolean
   /** Closes the service if the integration created it; else does nothing. Idempotent. */
   close(): Promise<void>
+  /**
+   * L2 prefix of the default response store: the `CACHE_HTTP_PREFIX` setting (framework settings,
+   * then `env`), else one derived from the application (see `defaultResponsePrefix`).
+   */
+  readonly responsePrefix: string
 }
 
 /**
@@ -43,6 +50,8 @@ export function openIntegrationService(
     throw new CacheConfigurationError('options', 'expected an object of integration options')
   }
   const { service, config, env } = options
+  const envSource = env ?? process.env
+  const responsePrefix = readResponsePrefix(settings[HTTP_PREFIX_KEY] ?? envSource[HTTP_PREFIX_KEY])
   if (service !== undefined) {
     if (!isCacheService(service)) {
       throw new CacheConfigurationError('service', 'expected a CacheService instance')
@@ -53,10 +62,9 @@ export function openIntegrationService(
         'cannot be combined with service: a given service is already configured',
       )
     }
-    return { service, owned: false, close: async () => {} }
+    return { service, owned: false, close: async () => {}, responsePrefix }
   }
   const source: Record<string, string | number | boolean | undefined> = {}
-  const envSource = env ?? process.env
   for (const key of Object.keys(CACHE_ENV_KEYS)) {
     // Framework settings win over the environment, as Flask's app.config did in the Python library.
     const value = settings[key] ?? envSource[key]
@@ -67,7 +75,16 @@ export function openIntegrationService(
     if (key.startsWith('CACHE_') && !(key in source)) source[key] = envSource[key]
   }
   const created = new CacheService(CacheFactoryConfig.fromEnv(source, config ?? {}))
-  return { service: created, owned: true, close: () => created.close() }
+  return { service: created, owned: true, close: () => created.close(), responsePrefix }
+}
+
+function readResponsePrefix(value: string | number | boolean | undefined): string {
+  if (value === undefined || value === '') return defaultResponsePrefix()
+  if (isValidKeyPrefix(value)) return value
+  throw new CacheConfigurationError(
+    HTTP_PREFIX_KEY,
+    `expected a key prefix without '::' that does not end with ':', got ${JSON.stringify(value)}`,
+  )
 }
 
 // Duck-typed so that a service from another copy of the package is accepted too.

@@ -11,6 +11,10 @@ export interface L1Backend {
   readonly size: number
   /** Most entries held at once. */
   readonly maxSize: number
+  /** Approximate bytes held now, when the backend is bounded by bytes (`l1MaxBytes`). */
+  readonly bytes?: number
+  /** The byte bound, when there is one. */
+  readonly maxBytes?: number
   /** The value, or `undefined` when missing or expired. Counts as a use for LRU order. */
   get(key: string): unknown
   /** Stores a value; `ttlMs` caps its lifetime (backends without TTL ignore it). */
@@ -33,6 +37,11 @@ export interface L1BackendOptions {
   maxSize: number
   /** Default lifetime of an entry in ms. */
   ttlMs: number
+  /**
+   * Most approximate bytes held at once (see `approximateSize`), or `undefined` for a bound by entry
+   * count alone. An entry larger than the bound is not kept.
+   */
+  maxBytes?: number
   /** Time source for expiry (`performance.now()`-like, any origin). Tests pass a fake one. */
   clock?: Clock
 }

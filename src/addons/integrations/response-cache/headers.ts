@@ -51,15 +51,20 @@ export function headerValues(entries: HeaderEntries, name: string): string[] {
   return values
 }
 
-/** What the key is built from, for a Node.js request (Express, Fastify): repeated headers joined. */
+/**
+ * What the key is built from, for a Node.js request (Express, Fastify): repeated headers joined;
+ * `host` as the framework resolved it (under its trust-proxy setting).
+ */
 export function keyedNodeRequest(
   method: string,
   target: string,
+  host: string | undefined,
   headers: Record<string, string | string[] | undefined>,
 ): KeyedRequest {
   return {
     method,
     target,
+    host,
     header: (name) => {
       const value = headers[name]
       return Array.isArray(value) ? value.join(', ') : value

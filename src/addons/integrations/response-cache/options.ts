@@ -7,12 +7,17 @@ import {
 
 /**
  * Options of response caching, the same for Express, Fastify and Hono. What is stored and when is
- * described in the README ("Response caching"); in short: GET (and HEAD, served from the GET entry),
- * 2xx except 206, no `Cache-Control: no-store | no-cache | private`, no `Set-Cookie`, at most
- * `maxBodyBytes`.
+ * described in docs/response-caching.md; in short, as a shared cache (RFC 9111) does: GET
+ * (and HEAD, served from the GET entry) without `Cookie` or `Authorization`, 2xx except 206, fresh
+ * by its `Cache-Control`/`Expires`, no `Cache-Control: no-store | no-cache | private`, no
+ * `Set-Cookie`, at most `maxBodyBytes`.
  */
 export interface ResponseCacheOptions {
-  /** How long a stored response is served, more than 0. @default 60 (seconds) */
+  /**
+   * How long a stored response is served at most, more than 0: the lifetime when the response does
+   * not give one, and the upper bound when it does (`s-maxage`, `max-age`, `Expires`).
+   * @default 60 (seconds)
+   */
   ttl?: Duration
   /**
    * Which query parameters are part of the key: `true` for all of them (sorted by name, so their
@@ -21,21 +26,44 @@ export interface ResponseCacheOptions {
    */
   query?: boolean | readonly string[]
   /**
-   * Request headers that are part of the key (any case), e.g. `['accept-language']`. A response
-   * whose `Vary` names a header that is not listed here is not stored, and a request with an
-   * `Authorization` header is not cached at all unless `authorization` is listed.
+   * Request headers that are part of the key (any case), e.g. `['accept-language']`; their values
+   * are SHA-256 hashed in the key. A response whose `Vary` names a header that is not listed here is
+   * not stored, and a request with a `Cookie` or `Authorization` header is not cached at all unless
+   * that header is listed (then each credential or cookie set gets entries of its own).
    * @default []
    */
   headers?: readonly string[]
+  /**
+   * Names of cookies that do not change the response (analytics, consent...): a request whose
+   * cookies are all listed here is cached as if it had none. Any other cookie makes it bypass.
+   * @default []
+   */
+  ignoreCookies?: readonly string[]
+  /**
+   * Share entries between host names. By default the host (as the framework resolves it, trusting
+   * `X-Forwarded-Host` only under its trust-proxy setting) is part of the key, so that a page built
+   * for one host, or with a forged `Host` header, is never served to another.
+   * @default false
+   */
+  shareAcrossHosts?: boolean
+  /**
+   * L2 prefix of the store the responses go to, when `cache` is not given: routes with the same
+   * prefix share one store. Two applications on one Redis must not share it.
+   * @default the `CACHE_HTTP_PREFIX` setting, else `http:<name in the app's package.json>` (see
+   * docs/response-caching.md)
+   */
+  keyPrefix?: string
   /** Largest body stored, in bytes; a larger response is sent as usual but not stored. @default 1048576 (1 MiB) */
   maxBodyBytes?: number
-  /** Name of the response header that says `HIT` or `MISS`; `false` sends none. @default 'X-Cache' */
+  /** Name of the response header that says `HIT`, `MISS` or `BYPASS`; `false` sends none. @default 'X-Cache' */
   cacheHeader?: string | false
   /**
-   * The cache that stores the responses.
-   * @default the service's cache `http-responses`, created on first use with L1 on (1000 entries)
+   * The cache that stores the responses (then `keyPrefix` does not apply).
+   * @default the service's cache named `keyPrefix`, created at route set-up with L1 on (10000
+   * entries, 64 MiB)
    */
   cache?: ResilientTwoLevelCache<unknown>
+  // Route tags (purge every page of a tag with deleteByTag) belong here once caches have tags.
 }
 
 /** {@link ResponseCacheOptions} validated, with defaults filled in. */
@@ -45,6 +73,10 @@ export interface ResponseCachePolicy {
   query: boolean | ReadonlySet<string>
   /** Lower-case names, sorted, without duplicates. */
   headers: readonly string[]
+  ignoreCookies: ReadonlySet<string>
+  shareAcrossHosts: boolean
+  /** `undefined`: the integration's default prefix. */
+  keyPrefix: string | undefined
   maxBodyBytes: number
   /** Lower-case name, or `undefined` for none. */
   cacheHeader: string | undefined
@@ -56,14 +88,23 @@ export const RESPONSE_CACHE_DEFAULTS = {
   ttl: 60,
   query: true,
   headers: [] as readonly string[],
+  ignoreCookies: [] as readonly string[],
+  shareAcrossHosts: false,
   maxBodyBytes: 1024 * 1024,
   cacheHeader: 'X-Cache',
 } as const
 
-/** Name of the cache the integrations create for responses when none is given. */
-export const DEFAULT_RESPONSE_CACHE_NAME = 'http-responses'
-
-const OPTION_NAMES = ['ttl', 'query', 'headers', 'maxBodyBytes', 'cacheHeader', 'cache']
+const OPTION_NAMES = [
+  'ttl',
+  'query',
+  'headers',
+  'ignoreCookies',
+  'shareAcrossHosts',
+  'keyPrefix',
+  'maxBodyBytes',
+  'cacheHeader',
+  'cache',
+]
 
 // RFC 9110 token characters: what a header name may be made of.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -93,6 +134,9 @@ export function resolveResponseCachePolicy(
     ttlMs: parseDurationMs(given.ttl ?? RESPONSE_CACHE_DEFAULTS.ttl, `${label}.ttl`),
     query: resolveQuery(given.query, `${label}.query`),
     headers: resolveHeaderNames(given.headers, `${label}.headers`),
+    ignoreCookies: new Set(resolveCookieNames(given.ignoreCookies, `${label}.ignoreCookies`)),
+    shareAcrossHosts: resolveShareAcrossHosts(given.shareAcrossHosts, `${label}.shareAcrossHosts`),
+    keyPrefix: resolveKeyPrefix(given.keyPrefix, given.cache, label),
     maxBodyBytes: resolveMaxBodyBytes(given.maxBodyBytes, `${label}.maxBodyBytes`),
     cacheHeader: resolveCacheHeader(given.cacheHeader, `${label}.cacheHeader`),
     cache: resolveCache(given.cache, `${label}.cache`),
@@ -117,6 +161,40 @@ function resolveHeaderNames(value: unknown, label: string): readonly string[] {
     }
   }
   return [...new Set((value as string[]).map((name) => name.toLowerCase()))].sort()
+}
+
+function resolveCookieNames(value: unknown, label: string): readonly string[] {
+  if (value === undefined) return RESPONSE_CACHE_DEFAULTS.ignoreCookies
+  if (Array.isArray(value) && value.every((name) => typeof name === 'string' && HEADER_NAME.test(name))) {
+    return value as string[]
+  }
+  throw new CacheConfigurationError(label, `expected an array of cookie names, got ${JSON.stringify(value)}`)
+}
+
+function resolveShareAcrossHosts(value: unknown, label: string): boolean {
+  if (value === undefined) return RESPONSE_CACHE_DEFAULTS.shareAcrossHosts
+  if (typeof value === 'boolean') return value
+  throw new CacheConfigurationError(label, `expected true or false, got ${JSON.stringify(value)}`)
+}
+
+function resolveKeyPrefix(value: unknown, cache: unknown, label: string): string | undefined {
+  if (value === undefined) return undefined
+  if (cache !== undefined) {
+    throw new CacheConfigurationError(
+      `${label}.keyPrefix`,
+      'cannot be combined with cache, which has its own prefix',
+    )
+  }
+  if (isValidKeyPrefix(value)) return value
+  throw new CacheConfigurationError(
+    `${label}.keyPrefix`,
+    `expected a non-empty prefix without '::' that does not end with ':', got ${JSON.stringify(value)}`,
+  )
+}
+
+/** The rule of `l2KeyPrefix`, checked here too so that the error names the response cache option. */
+export function isValidKeyPrefix(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && !value.includes('::') && !value.endsWith(':')
 }
 
 function resolveMaxBodyBytes(value: unknown, label: string): number {

@@ -1,5 +1,7 @@
 import { type NotStoredReason, notStoredByHeaders } from './cacheability.js'
+import { assessFreshness, type Freshness } from './freshness.js'
 import type { HeaderEntries } from './headers.js'
+import type { KeyedRequest } from './key.js'
 import type { ResponseCachePolicy } from './options.js'
 
 /** A finished response, as the handler produced it. */
@@ -10,7 +12,9 @@ export interface RecordedResponse {
 }
 
 /** How a recording ended: a response to store, or why there is none. */
-export type RecordingOutcome = { response: RecordedResponse } | { notStored: NotStoredReason }
+export type RecordingOutcome =
+  | { response: RecordedResponse; freshness: Freshness }
+  | { notStored: NotStoredReason }
 
 /**
  * Records the response of the one request that runs the handler for a key (the leader of the single
@@ -25,6 +29,8 @@ export class ResponseRecorder {
   /** Settles once; never rejects. */
   readonly outcome: Promise<RecordingOutcome>
   readonly #policy: ResponseCachePolicy
+  readonly #request: KeyedRequest
+  #freshness: Freshness | undefined
   #settle!: (outcome: RecordingOutcome) => void
   #settled = false
   #status: number | undefined
@@ -32,8 +38,9 @@ export class ResponseRecorder {
   #chunks: Uint8Array[] = []
   #size = 0
 
-  constructor(policy: ResponseCachePolicy) {
+  constructor(policy: ResponseCachePolicy, request: KeyedRequest) {
     this.#policy = policy
+    this.#request = request
     this.outcome = new Promise((resolve) => {
       this.#settle = resolve
     })
@@ -53,7 +60,13 @@ export class ResponseRecorder {
     this.#status = status
     this.#headers = headers
     const reason = notStoredByHeaders(status, headers, this.#policy)
-    if (reason !== undefined) this.abandon(reason)
+    if (reason !== undefined) {
+      this.abandon(reason)
+      return false
+    }
+    const freshness = assessFreshness(this.#request, status, headers, this.#policy)
+    if ('notStored' in freshness) this.abandon(freshness.notStored)
+    else this.#freshness = freshness
     return !this.#settled
   }
 
@@ -72,12 +85,15 @@ export class ResponseRecorder {
   /** The body is complete. */
   end(): void {
     if (this.#settled) return
-    if (this.#status === undefined) {
+    if (this.#status === undefined || this.#freshness === undefined) {
       this.abandon('aborted')
       return
     }
     const body = Buffer.concat(this.#chunks, this.#size)
-    this.#finish({ response: { status: this.#status, headers: this.#headers, body } })
+    this.#finish({
+      response: { status: this.#status, headers: this.#headers, body },
+      freshness: this.#freshness,
+    })
   }
 
   /** The response will not be stored (client gone, streamed body, error). */

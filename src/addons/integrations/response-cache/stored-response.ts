@@ -7,7 +7,7 @@ import type { HeaderEntries } from './headers.js'
  */
 export interface StoredResponse {
   /** Record format; a record of another version is ignored (a miss). */
-  v: 1
+  v: 2
   status: number
   /** Lower-case names; a repeated header once per value. */
   headers: HeaderEntries
@@ -15,6 +15,8 @@ export interface StoredResponse {
   bodyEncoding: 'utf8' | 'base64'
   /** When the response was stored, epoch milliseconds: the hit's `Age` header comes from it. */
   storedAt: number
+  /** The response's own age when stored (its `Age`, in seconds), added to the time since `storedAt`. */
+  initialAge: number
 }
 
 // Never replayed from the cache: hop-by-hop headers belong to one connection; Content-Length and Date
@@ -43,6 +45,7 @@ export function toStoredResponse(
   headers: HeaderEntries,
   body: Uint8Array,
   storedAt: number,
+  initialAge: number,
   cacheHeader: string | undefined,
 ): StoredResponse {
   const kept = headers.filter(([name]) => !NOT_STORED_HEADERS.has(name) && name !== cacheHeader)
@@ -54,14 +57,15 @@ export function toStoredResponse(
   }
   return text === undefined
     ? {
-        v: 1,
+        v: 2,
         status,
         headers: kept,
         body: Buffer.from(body).toString('base64'),
         bodyEncoding: 'base64',
         storedAt,
+        initialAge,
       }
-    : { v: 1, status, headers: kept, body: text, bodyEncoding: 'utf8', storedAt }
+    : { v: 2, status, headers: kept, body: text, bodyEncoding: 'utf8', storedAt, initialAge }
 }
 
 /** The exact bytes of the stored body. */
@@ -77,11 +81,12 @@ export function isStoredResponse(value: unknown): value is StoredResponse {
   if (typeof value !== 'object' || value === null) return false
   const record = value as Partial<StoredResponse>
   return (
-    record.v === 1 &&
+    record.v === 2 &&
     typeof record.status === 'number' &&
     typeof record.body === 'string' &&
     (record.bodyEncoding === 'utf8' || record.bodyEncoding === 'base64') &&
     typeof record.storedAt === 'number' &&
+    typeof record.initialAge === 'number' &&
     Array.isArray(record.headers) &&
     record.headers.every(
       (entry) => Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'string',
