@@ -172,6 +172,19 @@ async function main(): Promise<void> {
       `sessions.clear() -> L1 ${cleared.l1ItemsRemoved}, L2 ${cleared.l2ItemsRemoved} removed (l2Cleared ${cleared.l2Cleared})`,
     )
 
+    step('Loading: getOrSet with a fail-safe copy')
+    // The loader runs on a miss only; with grace, the last good value outlives its ttl as a
+    // fail-safe copy that getOrSet serves when the loader fails (get() never returns it).
+    const options = { ttl: '50ms', grace: '1h' }
+    const answer = await computations.getOrSet('answer', async () => 42, options)
+    await new Promise((resolve) => setTimeout(resolve, 60)) // past the 50 ms ttl
+    const failing = async (): Promise<number> => {
+      throw new Error('the source of truth is down')
+    }
+    const served = await computations.getOrSet('answer', failing, options)
+    say(`getOrSet('answer') -> ${answer}; expired, loader failing -> ${served} (the fail-safe copy)`)
+    say(`computations.get('answer') -> ${await computations.get('answer')} (expired: never live)`)
+
     step('Health and capacity checks')
     // Fill the computations cache past 90% of its L1 size, so the capacity check has something to say.
     for (let n = 1; n <= 95; n++) await computations.set(`square_${n}`, n * n)

@@ -37,11 +37,13 @@ export {
   CacheConnectionError,
   CacheError,
   type CacheErrorCode,
+  CacheLoaderTimeoutError,
   CacheSerializationError,
   CacheTimeoutError,
   isCacheConfigurationError,
   isCacheConnectionError,
   isCacheError,
+  isCacheLoaderTimeoutError,
   isCacheSerializationError,
   isCacheTimeoutError,
 } from './kernel/errors.js'
@@ -58,15 +60,22 @@ export type {
   InvalidationEvent,
   L2OperationEvent,
   L2Outcome,
+  LoadErrorEvent,
+  LoadEvent,
+  LoadTrigger,
   MissEvent,
   RepairEvent,
   ResyncEvent,
   ResyncReason,
   SetEvent,
+  StaleEvent,
+  StaleReason,
 } from './kernel/events.js'
 export { KEY_SEPARATOR, MAX_KEY_BYTES } from './kernel/keys.js'
 export { L2_TRACING_CHANNEL, type L2TraceContext } from './kernel/l2-tracing.js'
 export { consoleLogger, type Logger, silentLogger } from './kernel/logger.js'
+export type { Loader, LoaderContext } from './loading/loader-context.js'
+export type { LoadingCounters } from './loading/loading-counters.js'
 export type { GetOrSetOptions, WrapOptions } from './loading/loading-options.js'
 export {
   CircuitBreaker,

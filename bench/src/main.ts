@@ -15,6 +15,7 @@ import { runHotpath } from './cases/hotpath.js'
 import { runKeyv } from './cases/keyv.js'
 import { runL1Hit } from './cases/l1-hit.js'
 import { runL2 } from './cases/l2.js'
+import { runLoading } from './cases/loading.js'
 import { runMemory } from './cases/memory.js'
 import { runSerializers } from './cases/serializers.js'
 import type { BenchContext, GroupResult } from './context.js'
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     if (groups.has('memory')) collect(await runMemory(ctx))
     if (groups.has('serializers')) collect(await runSerializers(ctx, l2HitSequentialNs))
     if (coherence !== undefined) collect(coherence)
+    if (groups.has('loading')) collect(await runLoading(ctx))
     if (groups.has('keyv')) collect(await runKeyv(ctx))
     if (groups.has('hotpath')) collect(await runHotpath(ctx))
 

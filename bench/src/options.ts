@@ -4,7 +4,17 @@
  */
 
 /** The groups of cases, in the order they are reported (and run, but for coherence: see main.ts). */
-export const GROUPS = ['l1', 'l2', 'set', 'memory', 'serializers', 'coherence', 'keyv', 'hotpath'] as const
+export const GROUPS = [
+  'l1',
+  'l2',
+  'set',
+  'memory',
+  'serializers',
+  'coherence',
+  'loading',
+  'keyv',
+  'hotpath',
+] as const
 export type Group = (typeof GROUPS)[number]
 
 export interface BenchOptions {

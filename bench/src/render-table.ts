@@ -139,7 +139,7 @@ function roundTable(result: CaseResult): string {
 const COMPARISON_TEXT = { '<=': '≤', '>=': '≥', '<': '<' } as const
 
 /** The order in which topics are named in headings: the order of the targets table. */
-const TOPIC_ORDER: readonly TargetTopic[] = ['performance', 'coherence']
+const TOPIC_ORDER: readonly TargetTopic[] = ['performance', 'coherence', 'loading']
 
 /**
  * What these targets are about, for headings: `performance`, or `performance and coherence` once

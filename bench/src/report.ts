@@ -43,10 +43,11 @@ export interface CaseResult {
 export type Comparison = '<=' | '>=' | '<'
 
 /**
- * What a target is about: `performance` (speed and memory beside the peers and the raw clients) or
- * `coherence` (how fast other instances stop serving a changed value, and what that costs a write).
+ * What a target is about: `performance` (speed and memory beside the peers and the raw clients),
+ * `coherence` (how fast other instances stop serving a changed value, and what that costs a write)
+ * or `loading` (whether callers of `getOrSet` wait on a loader when hot keys expire).
  */
-export type TargetTopic = 'performance' | 'coherence'
+export type TargetTopic = 'performance' | 'coherence' | 'loading'
 
 /** One of the performance targets (or of the coherence ones), evaluated on this run. */
 export interface TargetResult {

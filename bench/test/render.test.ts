@@ -172,6 +172,10 @@ describe('bench tables', () => {
     expect(targetTopics([evaluateTarget(coherence, [1]), evaluateTarget(spec, [1])])).toBe(
       'performance and coherence',
     )
+    const loading = { ...spec, topic: 'loading' as const }
+    expect(
+      targetTopics([evaluateTarget(loading, [1]), evaluateTarget(coherence, [1]), evaluateTarget(spec, [1])]),
+    ).toBe('performance, coherence and loading')
   })
 })
 
@@ -213,7 +217,16 @@ describe('bench options', () => {
   it('runs every group but hotpath by default, in full mode', () => {
     const options = parseOptions([])
     expect(options.quick).toBe(false)
-    expect([...options.groups]).toEqual(['l1', 'l2', 'set', 'memory', 'serializers', 'coherence', 'keyv'])
+    expect([...options.groups]).toEqual([
+      'l1',
+      'l2',
+      'set',
+      'memory',
+      'serializers',
+      'coherence',
+      'loading',
+      'keyv',
+    ])
   })
 
   it('adds the hotpath decomposition to a profiling run', () => {

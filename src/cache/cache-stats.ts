@@ -1,7 +1,7 @@
 import type { L1Backend } from '../backends/l1/l1-backend.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
 import type { L1Invalidator } from '../invalidation/l1-invalidator.js'
-import type { LoadingCounters } from '../loading/load-flow.js'
+import type { LoadingCounters } from '../loading/loading-counters.js'
 import { type CircuitBreakerStats, idleCircuitBreakerStats } from '../resilience/circuit-breaker.js'
 import type { L2Layer } from './l2-layer.js'
 
@@ -54,7 +54,7 @@ export interface CacheStats {
     /** Journal replays completed after outages. */
     repairs: number
   }
-  /** What `getOrSet` / `wrap` did: loader calls, errors, stale copies served, distributed locks. */
+  /** What `getOrSet` / `wrap` did: loader calls, errors, expired copies served, refreshes, timeouts, locks. */
   loading: LoadingCounters
   invalidation: {
     /** The mode in force (`none` when the cache has no L2, or the backend cannot carry the mode). */

@@ -1,5 +1,6 @@
 import type { DecodedEntry, EntryCodec } from '../backends/l2/entry-format.js'
-import { EntryDecodeError } from '../backends/l2/entry-format.js'
+import { ENTRY_HEADER_FIXED_BYTES, EntryDecodeError, entryExpiresAtMs } from '../backends/l2/entry-format.js'
+import type { L2Backend } from '../backends/l2/l2-backend.js'
 import { serverRefusalCode } from '../backends/l2/server-refusal.js'
 import { announceOnBus, type L2Runner } from '../invalidation/announce.js'
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js'
@@ -8,7 +9,8 @@ import { attemptPublish } from '../invalidation/publish-attempt.js'
 import type { Clock } from '../kernel/clock.js'
 import { CacheError } from '../kernel/errors.js'
 import type { Logger } from '../kernel/logger.js'
-import type { StaleCopy } from '../loading/load-flow.js'
+import type { EntryProbe } from '../loading/entry-probe.js'
+import { type L2Budget, l2Budget } from '../resilience/l2-budget.js'
 import { L2_FAILED, type L2Caller, type L2Executor, type L2Guard } from '../resilience/l2-guard.js'
 import { RepairJournal } from '../resilience/repair-journal.js'
 import { type RepairOutcome, replayRepairs } from '../resilience/repair-replay.js'
@@ -96,12 +98,12 @@ export class L2Layer {
 
   /**
    * L2 → decode: the live entry, or `undefined` for a miss, an entry marked stale by the journal, an
-   * expired entry (kept in `stale` when asked) or L2 trouble.
+   * expired entry (kept in `stale` when asked: the fail-safe copy of `grace`) or L2 trouble.
    */
-  async read(key: string, stale?: StaleCopy<unknown>): Promise<DecodedEntry | undefined> {
+  async read(key: string, stale?: EntryProbe<unknown>, budget?: L2Budget): Promise<DecodedEntry | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (this.journal.isPending(fullKey)) return undefined
-    const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller)
+    const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller, budget)
     if (bytes === L2_FAILED) return undefined
     if (bytes === null) {
       this.counters.misses++
@@ -128,25 +130,37 @@ export class L2Layer {
   }
 
   /** Writes an encoded entry kept `l2TtlMs`; journals the key when L2 fails. Resolves whether it landed. */
-  async write(key: string, encoded: Buffer, l2TtlMs: number): Promise<boolean> {
+  async write(key: string, encoded: Buffer, l2TtlMs: number, budget?: L2Budget): Promise<boolean> {
     const fullKey = this.#parts.keyPrefix + key
-    const written = await this.guard.run('set', (l2) => l2.set(fullKey, encoded, l2TtlMs), this.#caller)
+    const written = await this.guard.run(
+      'set',
+      (l2) => l2.set(fullKey, encoded, l2TtlMs),
+      this.#caller,
+      budget,
+    )
     return this.#landed(key, fullKey, written !== L2_FAILED)
   }
 
   /**
-   * `SET NX`: `true` when this call wrote it, `false` when L2 had a value, `undefined` when L2 could not
-   * tell (out of reach, or the key is marked stale there): the key is then journaled, since a SET NX
-   * that timed out may still have landed.
+   * `SET NX`: `true` when this call wrote it, `false` when L2 had a live value, `undefined` when L2
+   * could not tell (out of reach, or the key is marked stale there): the key is then journaled, since
+   * a SET NX that timed out may still have landed. An expired copy kept by `grace` is no value: it is
+   * removed (only if it is still that copy) and the SET NX tried once more. All within one
+   * `l2CommandTimeout`.
    */
   async setIfNotExist(key: string, encoded: Buffer, ttlMs: number): Promise<boolean | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (!this.journal.isPending(fullKey)) {
-      const written = await this.guard.run(
-        'setIfNotExist',
-        (l2) => l2.setIfNotExist(fullKey, encoded, ttlMs),
-        this.#caller,
-      )
+      const budget = l2Budget(this.guard.commandTimeoutMs)
+      const setNx = () =>
+        this.guard.run(
+          'setIfNotExist',
+          (l2) => l2.setIfNotExist(fullKey, encoded, ttlMs),
+          this.#caller,
+          budget,
+        )
+      let written = await setNx()
+      if (written === false && (await this.#removeExpiredCopy(fullKey, budget))) written = await setNx()
       if (written === true) return this.#landed(key, fullKey, true)
       if (written === false) return false
     }
@@ -163,19 +177,41 @@ export class L2Layer {
     return count !== L2_FAILED && count > 0
   }
 
-  /** `EXISTS`, `false` for a key marked stale in L2 or when L2 fails. */
+  /**
+   * Whether a live entry exists: `false` for a missing key, an expired copy kept by `grace`, a key
+   * marked stale in L2, or when L2 fails. Reads the entry (its header says when it expires).
+   */
   async exists(key: string): Promise<boolean> {
-    const fullKey = this.#parts.keyPrefix + key
-    if (this.journal.isPending(fullKey)) return false
-    return (await this.guard.run('exists', (l2) => l2.exists(fullKey), this.#caller)) === true
+    return (await this.remainingTtlMs(key)) !== undefined
   }
 
-  /** `PTTL` in ms (`Infinity` without expiry), `undefined` when missing, marked stale or L2 fails. */
+  /**
+   * The entry's remaining lifetime in ms from its header (`Infinity` without expiry), `undefined` when
+   * missing, expired (an expired copy kept by `grace` included), marked stale or L2 fails. A value
+   * whose header this version cannot read (a newer release's entry, another program's data) is
+   * there: its key's own lifetime (`PTTL`) is the answer.
+   */
   async remainingTtlMs(key: string): Promise<number | undefined> {
     const fullKey = this.#parts.keyPrefix + key
     if (this.journal.isPending(fullKey)) return undefined
-    const remainingMs = await this.guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#caller)
-    return remainingMs === L2_FAILED ? undefined : remainingMs
+    const expiry = await this.#expiryOf(fullKey)
+    if (expiry === 'unreadable') {
+      const remainingMs = await this.guard.run('pttl', (l2) => l2.remainingTtlMs(fullKey), this.#caller)
+      return remainingMs === L2_FAILED ? undefined : remainingMs
+    }
+    if (expiry === undefined) return undefined
+    const remainingMs = expiry - this.#parts.clock.now()
+    return remainingMs > 0 ? remainingMs : undefined
+  }
+
+  /**
+   * The expiry in the header of `fullKey`'s entry; `undefined` when the key is missing or L2 fails,
+   * `'unreadable'` for a value that is not an entry this version reads.
+   */
+  async #expiryOf(fullKey: string, budget?: L2Budget): Promise<number | 'unreadable' | undefined> {
+    const header = await this.guard.run('header', (l2) => readHeader(l2, fullKey), this.#caller, budget)
+    if (header === L2_FAILED || header === null) return undefined
+    return entryExpiresAtMs(header) ?? 'unreadable'
   }
 
   /** Deletes every key under the cache's prefix: how many, or `undefined` when L2 failed (journaled). */
@@ -198,10 +234,21 @@ export class L2Layer {
     }
   }
 
-  /** Adds the L2 keys starting with `prefix` to `keys`, until `limit`; nothing while a clear is pending. */
+  /**
+   * Adds the keys of the live L2 entries starting with `prefix` to `keys`, until `limit` (expired
+   * copies kept by `grace` left out); nothing while a clear is pending.
+   */
   async collectKeys(prefix: string, keys: Set<string>, limit: number): Promise<void> {
     if (this.journal.clearPending) return
-    await collectL2Keys(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, prefix, keys, limit)
+    const clock = this.#parts.clock
+    await collectL2Keys(this.guard, this.#caller, this.journal, this.#parts.keyPrefix, prefix, keys, limit, {
+      read: readHeader,
+      isLive: (bytes) => {
+        // A value this version cannot read is listed: it is there, for the instances that can.
+        const expiresAtMs = entryExpiresAtMs(bytes)
+        return expiresAtMs === undefined || expiresAtMs > clock.now()
+      },
+    })
   }
 
   /** Replays the journal as invalidations (and announcements); throws when L2 fails mid-way. */
@@ -255,6 +302,24 @@ export class L2Layer {
     else for (const key of keys) this.journal.recordKey(this.#parts.keyPrefix + key)
   }
 
+  /** Removes an expired copy kept by `grace` (only if it is still that copy); whether it did. */
+  async #removeExpiredCopy(fullKey: string, budget: L2Budget): Promise<boolean> {
+    // The header first: for a live value (the usual answer) the value itself is not read.
+    const expiry = await this.#expiryOf(fullKey, budget)
+    if (expiry === 'unreadable' || (expiry !== undefined && expiry > this.#parts.clock.now())) return false
+    const bytes = await this.guard.run('get', (l2) => l2.get(fullKey), this.#caller, budget)
+    if (bytes === L2_FAILED || bytes === null) return bytes === null
+    const expiresAtMs = entryExpiresAtMs(bytes)
+    if (expiresAtMs === undefined || expiresAtMs > this.#parts.clock.now()) return false
+    const removed = await this.guard.run(
+      'delete',
+      (l2) => l2.deleteIfEquals?.(fullKey, bytes) ?? Promise.resolve(false),
+      this.#caller,
+      budget,
+    )
+    return removed === true
+  }
+
   /**
    * An undecodable entry is a miss, never a breaker failure. A corrupt or foreign one is counted,
    * logged and removed; one that is intact but unreadable here (a newer release wrote it) is left for
@@ -284,4 +349,9 @@ export class L2Layer {
     this.#parts.onError('get', 'decode', error)
     void this.guard.run('delete', (l2) => l2.delete([fullKey]), this.#caller)
   }
+}
+
+/** The header of an entry (what holds its expiry), through `getPrefix` when the backend has it. */
+function readHeader(l2: L2Backend, fullKey: string): Promise<Uint8Array | null> {
+  return l2.getPrefix === undefined ? l2.get(fullKey) : l2.getPrefix(fullKey, ENTRY_HEADER_FIXED_BYTES)
 }

@@ -2,32 +2,30 @@ import type { L1Backend } from '../backends/l1/l1-backend.js'
 import { assertCallOptions, LIST_KEYS_OPTION_NAMES, SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
 import type { InvalidationMode, ResolvedCacheOptions } from '../config/options.js'
-import { InflightReads } from '../invalidation/inflight-reads.js'
+import { InflightReads, type ReadTicket } from '../invalidation/inflight-reads.js'
 import type { InvalidationReceiver } from '../invalidation/invalidation-bus.js'
 import { L1Invalidator } from '../invalidation/l1-invalidator.js'
-import type { Clock } from '../kernel/clock.js'
-import { CacheError, CacheSerializationError } from '../kernel/errors.js'
+import { CacheError } from '../kernel/errors.js'
 import type { BreakerEvent, CacheEvents, ResyncReason } from '../kernel/events.js'
 import { assertValidKey, KEY_SEPARATOR } from '../kernel/keys.js'
 import type { Logger } from '../kernel/logger.js'
+import { CLEAR, DELETE, ERROR, INVALIDATION, MISS, SET, WatchedEmitter } from '../kernel/watched-emitter.js'
+import { LoadFlow } from '../loading/load-flow.js'
+import type { Loader } from '../loading/loader-context.js'
 import {
-  CLEAR,
-  DELETE,
-  ERROR,
-  HIT,
-  INVALIDATION,
-  MISS,
-  SET,
-  WatchedEmitter,
-} from '../kernel/watched-emitter.js'
-import { LoadFlow, type StaleCopy } from '../loading/load-flow.js'
-import { type GetOrSetOptions, resolveGetOrSetOptions, type WrapOptions } from '../loading/loading-options.js'
+  defaultGetOrSetOptions,
+  type GetOrSetOptions,
+  type ResolvedGetOrSetOptions,
+  resolveGetOrSetOptions,
+  type WrapOptions,
+} from '../loading/loading-options.js'
 import { wrapWith } from '../loading/wrap.js'
 import type { L2Executor, RepairParticipant } from '../resilience/l2-guard.js'
 import { CacheNotifier } from './cache-notifier.js'
 import type { CacheParts } from './cache-parts.js'
 import { type CacheStats, cacheStatsOf } from './cache-stats.js'
-import { decodedToL1, fromL1, NOT_IN_L1, toL1 } from './l1-values.js'
+import { CacheDataPath } from './data-path.js'
+import { NOT_IN_L1 } from './l1-values.js'
 import { L2Layer } from './l2-layer.js'
 import type { ClearResult, ListKeysOptions, SetOptions } from './method-types.js'
 
@@ -53,14 +51,16 @@ export class ResilientTwoLevelCache<V = unknown>
   readonly #l1: L1Backend | undefined
   /** The cache's side of L2 (guard, journal, announcements), `undefined` for an L1-only cache. */
   readonly #l2: L2Layer | undefined
-  readonly #clock: Clock
   readonly #logger: Logger
   readonly #inflight = new InflightReads()
+  /** L1 and L2 reads, promotion and the write-through, shared with the loading flow. */
+  readonly #path: CacheDataPath<V>
   readonly #keyPrefixBytes: number
   readonly #invalidation: InvalidationMode
   readonly #invalidator: L1Invalidator
   readonly #loading: LoadFlow<V>
-  readonly #l1Counters = { hits: 0, misses: 0 }
+  /** What a `getOrSet` without options gets: the cache's loading defaults. */
+  readonly #getOrSetDefaults: ResolvedGetOrSetOptions
   #closed = false
   readonly #events: CacheNotifier
   #stopWatchingBreaker: (() => void) | undefined
@@ -72,7 +72,6 @@ export class ResilientTwoLevelCache<V = unknown>
     this.#options = options
     this.name = options.name
     this.#l1 = parts.l1
-    this.#clock = parts.clock
     this.#logger = parts.logger
     const keyPrefix = options.l2KeyPrefix === undefined ? '' : options.l2KeyPrefix + KEY_SEPARATOR
     this.#keyPrefixBytes = Buffer.byteLength(keyPrefix)
@@ -101,15 +100,37 @@ export class ResilientTwoLevelCache<V = unknown>
         this.#events.here(`breaker:${state === 'closed' ? 'close' : state}`, event)
       })
     }
+    const path = new CacheDataPath<V>({
+      name: this.name,
+      options,
+      l1: parts.l1,
+      l2: this.#l2,
+      clock: parts.clock,
+      inflight: this.#inflight,
+      events: this.#events,
+    })
+    this.#path = path
+    this.#getOrSetDefaults = defaultGetOrSetOptions(options.loading)
+    const l2 = this.#l2
     this.#loading = new LoadFlow<V>({
       name: this.name,
       keyPrefix,
-      l2: this.#l2,
+      l2,
       logger: this.#logger,
-      lookUpPastL1: (key, stale) => this.#lookUpPastL1(key, stale),
-      readL2: (key) => this.#readL2(key, this.#l2 as L2Layer),
-      writeThrough: (key, value, ttlMs, retainMs) => this.#writeThrough(key, value, ttlMs, retainMs),
-      entryTtlMs: (ttlMs) => this.#entryTtlMs(ttlMs),
+      clock: parts.clock,
+      events: this.#events,
+      defaultTtlMs: options.l2TtlMs,
+      readL1: (key, probe) => {
+        if (probe !== undefined) return path.readL1Probed(key, probe)
+        const inL1 = path.readL1(key)
+        return inL1 === NOT_IN_L1 ? undefined : inL1
+      },
+      lookUpPastL1: (key, probe, budget, keep) => path.lookUpPastL1(key, probe, budget, keep),
+      readL2: (key, probe, budget, keep) => path.readL2(key, l2 as L2Layer, probe, budget, keep),
+      writeThrough: (key, value, ttlMs, keep, budget) => path.writeThrough(key, value, ttlMs, keep, budget),
+      entryTtlMs: (ttlMs) => path.entryTtlMs(ttlMs),
+      beginLoad: (key) => this.#inflight.begin(key),
+      endLoad: (ticket) => this.#inflight.end(ticket as ReadTicket),
     })
   }
 
@@ -119,16 +140,17 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async get(key: string): Promise<V | undefined> {
     this.#assertUsable(key)
-    const inL1 = this.#readL1(key)
+    const path = this.#path
+    const inL1 = path.readL1(key)
     if (inL1 !== NOT_IN_L1) return inL1
-    // The same steps as #lookUpPastL1, written out: one async layer less on the hottest L2 path.
-    if (this.#l1 !== undefined) this.#l1Counters.misses++
+    // The same steps as the path's lookUpPastL1, written out: one async layer less on the hottest L2 path.
+    if (this.#l1 !== undefined) path.l1Counters.misses++
     const l2 = this.#l2
     if (l2 === undefined) {
       if ((this.#events.watched & MISS) !== 0) this.#events.notify('miss', { cache: this.name, key })
       return undefined
     }
-    const value = await this.#readL2(key, l2)
+    const value = await path.readL2(key, l2)
     if (this.#events.watched !== 0) this.#events.lookUp(key, value)
     return value
   }
@@ -141,25 +163,28 @@ export class ResilientTwoLevelCache<V = unknown>
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     this.#assertUsable(key)
     assertCallOptions(options, SET_OPTION_NAMES, 'set')
-    await this.#writeThrough(key, value, this.#entryTtlMs(ttlMsOf(options)), 0)
+    const path = this.#path
+    await path.writeThrough(key, value, path.entryTtlMs(ttlMsOf(options)))
   }
 
   /**
-   * The value for `key`; on a miss, the value `loader` resolves, which is then stored. Concurrent
+   * The value for `key`; on a miss, the value `loader(ctx)` resolves, which is then stored. Concurrent
    * callers for one key in this process share one lookup and one loader call (single flight; the
    * first caller's options apply to the flight); with `lock: 'distributed'`, at most one instance
    * loads at a time. A loader error reaches every caller of the flight and nothing is cached, unless
-   * `staleIfError` finds a recently expired copy to serve instead.
+   * `grace` kept an expired copy to serve instead. `eagerRefresh`, `softTimeout`, `hardTimeout` and
+   * `signal` bound how long callers wait; see {@link GetOrSetOptions} and {@link LoaderContext}.
    */
-  async getOrSet(key: string, loader: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<V> {
+  async getOrSet(key: string, loader: Loader<V>, options?: GetOrSetOptions): Promise<V> {
     this.#assertUsable(key)
     if (typeof loader !== 'function') {
       throw new TypeError(`getOrSet: loader must be a function, got ${typeof loader}`)
     }
-    const resolved = resolveGetOrSetOptions(options, 'getOrSet')
-    const inL1 = this.#readL1(key)
-    if (inL1 !== NOT_IN_L1) return inL1
-    return this.#loading.run(key, loader, resolved)
+    return this.#loading.getOrSet(
+      key,
+      loader,
+      resolveGetOrSetOptions(options, 'getOrSet', this.#getOrSetDefaults),
+    )
   }
 
   /**
@@ -173,7 +198,9 @@ export class ResilientTwoLevelCache<V = unknown>
     fn: (...args: A) => V | PromiseLike<V>,
     options: WrapOptions<A>,
   ): (...args: A) => Promise<V> {
-    return wrapWith<V, A>((key, loader, callOptions) => this.getOrSet(key, loader, callOptions), fn, options)
+    const getOrSet = (key: string, loader: Loader<V>, callOptions?: GetOrSetOptions) =>
+      this.getOrSet(key, loader, callOptions)
+    return wrapWith<V, A>(getOrSet, fn, options, this.#getOrSetDefaults)
   }
 
   /**
@@ -183,21 +210,22 @@ export class ResilientTwoLevelCache<V = unknown>
   async setIfNotExist(key: string, value: V, options?: SetOptions): Promise<boolean> {
     this.#assertUsable(key)
     assertCallOptions(options, SET_OPTION_NAMES, 'setIfNotExist')
-    const ttlMs = this.#entryTtlMs(ttlMsOf(options))
-    const encoded = this.#encode(value, ttlMs)
+    const path = this.#path
+    const ttlMs = path.entryTtlMs(ttlMsOf(options))
+    const encoded = path.encode(value, ttlMs)
     if (this.#l2 !== undefined && encoded !== undefined) {
       const written = await this.#l2.setIfNotExist(key, encoded, ttlMs)
       if (written === false) return false
       if (written === true) {
-        this.#writeL1(key, value, ttlMs)
+        path.writeL1(key, value, ttlMs)
         if ((this.#events.watched & SET) !== 0)
           this.#events.notify('set', { cache: this.name, key, l2Written: true })
         return true
       }
     }
-    // L1-only, or L2 could not tell: L1 decides.
-    if (this.#l1 === undefined || this.#l1.has(key)) return false
-    this.#writeL1(key, value, ttlMs)
+    // L1-only, or L2 could not tell: L1 decides (an expired copy kept by grace is no value).
+    if (this.#l1 === undefined || path.l1HasLive(key)) return false
+    path.writeL1(key, value, ttlMs)
     if ((this.#events.watched & SET) !== 0)
       this.#events.notify('set', { cache: this.name, key, l2Written: false })
     return true
@@ -236,7 +264,7 @@ export class ResilientTwoLevelCache<V = unknown>
   /** Whether the key is cached (L1, then L2 `EXISTS`); does not promote. */
   async isOnCache(key: string): Promise<boolean> {
     this.#assertUsable(key)
-    if (this.#l1?.has(key)) return true
+    if (this.#path.l1HasLive(key)) return true
     return (await this.#l2?.exists(key)) === true
   }
 
@@ -246,7 +274,7 @@ export class ResilientTwoLevelCache<V = unknown>
    */
   async getTtl(key: string): Promise<number | undefined> {
     this.#assertUsable(key)
-    const remainingMs = (await this.#l2?.remainingTtlMs(key)) ?? this.#l1?.remainingTtlMs(key)
+    const remainingMs = (await this.#l2?.remainingTtlMs(key)) ?? this.#path.l1RemainingMs(key)
     return remainingMs === undefined ? undefined : remainingMs / 1000
   }
 
@@ -264,7 +292,7 @@ export class ResilientTwoLevelCache<V = unknown>
       throw new TypeError(`listKeys: limit must be an integer >= 1, got ${String(options.limit)}`)
     }
     const keys = new Set<string>()
-    for (const key of this.#l1?.keys() ?? []) {
+    for (const key of this.#path.l1LiveKeys()) {
       if (keys.size >= limit) return [...keys]
       if (key.startsWith(prefix)) keys.add(key)
     }
@@ -277,7 +305,7 @@ export class ResilientTwoLevelCache<V = unknown>
     return cacheStatsOf({
       options: this.#options,
       l1: this.#l1,
-      l1Counters: this.#l1Counters,
+      l1Counters: this.#path.l1Counters,
       l2: this.#l2,
       loading: this.#loading.counters,
       invalidation: this.#invalidation,
@@ -346,79 +374,6 @@ export class ResilientTwoLevelCache<V = unknown>
   markClosed(): void {
     this.#closed = true
     this.#stopWatchingBreaker?.()
-  }
-
-  /** After an L1 miss, for the loading flow: counts it, reads L2 and announces the lookup. */
-  async #lookUpPastL1(key: string, stale: StaleCopy<V> | undefined): Promise<V | undefined> {
-    if (this.#l1 !== undefined) this.#l1Counters.misses++
-    const l2 = this.#l2
-    if (l2 === undefined) {
-      if ((this.#events.watched & MISS) !== 0) this.#events.notify('miss', { cache: this.name, key })
-      return undefined
-    }
-    const found = await this.#readL2(key, l2, stale)
-    if (this.#events.watched !== 0) this.#events.lookUp(key, found)
-    return found
-  }
-
-  /** L2 → decode → promote into L1, unless the key was written or invalidated while the read was out. */
-  async #readL2(key: string, l2: L2Layer, stale?: StaleCopy<V>): Promise<V | undefined> {
-    const ticket = this.#inflight.begin(key)
-    try {
-      const entry = await l2.read(key, stale as StaleCopy<unknown> | undefined)
-      if (entry === undefined) return undefined
-      const l1 = this.#l1
-      if (l1 !== undefined && !ticket.invalidated) {
-        const remainingMs = Math.max(1, entry.expiresAtMs - this.#clock.now())
-        l1.set(key, decodedToL1(entry.value), Math.min(this.#options.l1TtlMs, remainingMs))
-        // L1 now holds the decoded object; with l1Clone the caller gets its own copy.
-        if (this.#options.l1Clone) return structuredClone(entry.value) as V
-      }
-      return entry.value as V
-    } finally {
-      this.#inflight.end(ticket)
-    }
-  }
-
-  /**
-   * Writes L1, then L2 with a lifetime of `ttlMs` (the entry's header) plus `retainMs` (how long L2
-   * keeps the expired copy for `staleIfError`).
-   */
-  async #writeThrough(key: string, value: V, ttlMs: number, retainMs: number): Promise<void> {
-    const encoded = this.#encode(value, ttlMs)
-    this.#writeL1(key, value, ttlMs)
-    const l2Written =
-      encoded !== undefined && (await (this.#l2 as L2Layer).write(key, encoded, ttlMs + retainMs))
-    if ((this.#events.watched & SET) !== 0) this.#events.notify('set', { cache: this.name, key, l2Written })
-  }
-
-  /** An L1 hit (counted, and announced when someone listens), or {@link NOT_IN_L1}; misses are the caller's to count. */
-  #readL1(key: string): V | typeof NOT_IN_L1 {
-    const stored = this.#l1?.get(key)
-    if (stored === undefined) return NOT_IN_L1
-    this.#l1Counters.hits++
-    if ((this.#events.watched & HIT) !== 0) this.#events.hit(key, 'l1')
-    return fromL1<V>(stored, this.#options.l1Clone)
-  }
-
-  #writeL1(key: string, value: V, ttlMs: number): void {
-    this.#inflight.invalidate(key)
-    this.#l1?.set(key, toL1(value, this.#options.l1Clone), Math.min(ttlMs, this.#options.l1TtlMs))
-  }
-
-  /** The L2 bytes of a value, or `undefined` for an L1-only cache; throws before anything is written. */
-  #encode(value: V, ttlMs: number): Buffer | undefined {
-    if (value === undefined) {
-      throw new CacheSerializationError('Cannot cache undefined; use delete() to remove a key, or cache null')
-    }
-    return this.#l2?.encode(value, this.#clock.now() + ttlMs)
-  }
-
-  /** The lifetime of a new entry: `ttlMs` or `l2Ttl`, shortened by up to `ttlJitter` of it. */
-  #entryTtlMs(ttlMs: number | undefined): number {
-    const lifetimeMs = ttlMs ?? this.#options.l2TtlMs
-    const jitter = this.#options.ttlJitter
-    return jitter === 0 ? lifetimeMs : Math.max(1, Math.round(lifetimeMs * (1 - jitter * Math.random())))
   }
 
   #assertUsable(key: string): void {

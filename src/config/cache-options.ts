@@ -3,6 +3,7 @@ import { getL1Backend } from '../backends/l1/registry.js'
 import { resolveSerializer } from '../backends/serializers/registry.js'
 import { CacheConfigurationError } from '../kernel/errors.js'
 import { parseDurationMs } from './durations.js'
+import { LOADING_DEFAULTS, resolveLoadingDefaults } from './loading-defaults.js'
 import {
   CACHE_DEFAULTS,
   type CacheOptions,
@@ -38,6 +39,11 @@ const CACHE_OPTION_NAMES = Object.keys({
   circuitBreakerTimeout: true,
   invalidation: true,
   ttlJitter: true,
+  grace: true,
+  graceBackoff: true,
+  eagerRefresh: true,
+  softTimeout: true,
+  hardTimeout: true,
 } satisfies Record<keyof CacheOptions, true>)
 
 /**
@@ -113,6 +119,7 @@ export function resolveCacheOptions(
         ? service.invalidation
         : requireOneOf(options.invalidation, 'invalidation', INVALIDATION_MODES),
     ttlJitter: requireFraction(options.ttlJitter ?? CACHE_DEFAULTS.ttlJitter, 'ttlJitter'),
+    loading: resolveLoadingDefaults(options, LOADING_DEFAULTS),
   }
 }
 

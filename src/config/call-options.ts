@@ -1,10 +1,18 @@
+import { LOADING_DEFAULTS_NAMES } from './loading-defaults.js'
 import { suggestOption } from './suggest-option.js'
 import { describeValue } from './validate.js'
 
 /** Option names of `set` and `setIfNotExist`. */
 export const SET_OPTION_NAMES: readonly string[] = ['ttl']
 /** Option names of `getOrSet` (`wrap` takes these and `key`). */
-export const GET_OR_SET_OPTION_NAMES: readonly string[] = ['ttl', 'lock', 'lockTimeout', 'staleIfError']
+export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
+  'ttl',
+  'lock',
+  'lockTimeout',
+  'staleIfError',
+  'signal',
+  ...LOADING_DEFAULTS_NAMES,
+]
 /** Option names of `wrap`. */
 export const WRAP_OPTION_NAMES: readonly string[] = ['key', ...GET_OR_SET_OPTION_NAMES]
 /** Option names of `listKeys`. */

@@ -7,6 +7,7 @@ export {
   type CacheEnvValueKind,
 } from './env-keys.js'
 export { CacheFactoryConfig } from './factory-config.js'
+export { LOADING_DEFAULTS } from './loading-defaults.js'
 export {
   CACHE_DEFAULTS,
   type CacheFactoryConfigOptions,
@@ -19,7 +20,9 @@ export {
   type L2BackendName,
   type L2Mode,
   type L2NodeAddress,
+  type LoadingDefaultsOptions,
   type ResolvedCacheOptions,
+  type ResolvedLoadingDefaults,
   type ResolvedServiceOptions,
   SERVICE_DEFAULTS,
 } from './options.js'

@@ -8,6 +8,54 @@ import type { Logger } from '../kernel/logger.js'
  */
 export type Duration = number | string
 
+/**
+ * The loading options a cache can default for every `getOrSet` / `wrap` of it (each call may override
+ * them). Durations in seconds or with a unit, as everywhere.
+ */
+export interface LoadingDefaultsOptions {
+  /**
+   * After its expiry an entry is kept this long, in L1 and L2, as a fail-safe copy: served when the
+   * loader throws or times out (`softTimeout`, `hardTimeout`), never by `get()`.
+   * FusionCache: `FailSafeMaxDuration`; BentoCache: `grace`. @default 0 (no copy kept)
+   */
+  grace?: Duration
+  /**
+   * After an expired copy was served because the loader failed, the next callers get that copy for
+   * this long without calling the loader again, then the loader is tried again.
+   * FusionCache: `FailSafeThrottleDuration`; BentoCache: `graceBackoff`. @default 5 (seconds)
+   */
+  graceBackoff?: Duration
+  /**
+   * A fraction of the entry's lifetime (`ttl`), more than 0 and less than 1: a hit on an entry past it
+   * returns at once and starts one background reload, so a hot key never misses on expiry.
+   * FusionCache: `EagerRefreshThreshold`; BentoCache: `earlyExpiration`. @default 0 (off)
+   */
+  eagerRefresh?: number
+  /**
+   * When an expired copy exists (`grace`) and the loader takes longer than this, callers get the copy;
+   * the loader goes on and its value is stored when it comes.
+   * FusionCache: `FactorySoftTimeout`; BentoCache: `timeout`. @default 0 (none)
+   */
+  softTimeout?: Duration
+  /**
+   * Callers stop waiting for a load after this long (its L2 lookup, a wait for a distributed lock and
+   * the loader): they get the expired copy when there is one, else a `CacheLoaderTimeoutError`; the
+   * loader's `ctx.signal` is aborted once nobody waits for it.
+   * FusionCache: `FactoryHardTimeout`; BentoCache: `hardTimeout`. @default 0 (none)
+   */
+  hardTimeout?: Duration
+}
+
+/** {@link LoadingDefaultsOptions} validated, in ms; 0 means off. */
+export interface ResolvedLoadingDefaults {
+  graceMs: number
+  graceBackoffMs: number
+  /** 0 when off. */
+  eagerRefresh: number
+  softTimeoutMs: number
+  hardTimeoutMs: number
+}
+
 /** Names of the built-in L1 backends; custom ones are registered with `registerL1Backend()`. */
 export type L1BackendName = 'ttl' | 'lru' | (string & {})
 /** Names of the built-in L2 backends; custom ones are registered with `registerL2Backend()`. */
@@ -116,8 +164,12 @@ export interface CacheFactoryConfigOptions {
   logger?: Logger
 }
 
-/** Options of one cache, given to `CacheService.createCache()`. */
-export interface CacheOptions {
+/**
+ * Options of one cache, given to `CacheService.createCache()`. The loading options (`grace`,
+ * `graceBackoff`, `eagerRefresh`, `softTimeout`, `hardTimeout`) are the defaults of its `getOrSet`
+ * and `wrap` calls.
+ */
+export interface CacheOptions extends LoadingDefaultsOptions {
   /**
    * Prefix of this cache's keys in L2; also the cache's name. Required when L2 is enabled.
    * It must not contain `::` (the separator between prefix and key) nor end with `:`.
@@ -238,4 +290,6 @@ export interface ResolvedCacheOptions {
   hasOwnBreaker: boolean
   invalidation: InvalidationMode
   ttlJitter: number
+  /** Defaults of `getOrSet` / `wrap`. */
+  loading: ResolvedLoadingDefaults
 }

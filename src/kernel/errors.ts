@@ -15,6 +15,7 @@ export type CacheErrorCode =
   | 'E_L2_CONNECTION'
   | 'E_L2_TIMEOUT'
   | 'E_CLOSED'
+  | 'E_LOADER_TIMEOUT'
 
 /** Base class of every error resilient-cache throws or reports. */
 export class CacheError extends Error {
@@ -61,6 +62,26 @@ export class CacheTimeoutError extends CacheError {
   }
 }
 
+/**
+ * A `getOrSet` loader did not settle within `hardTimeout` and no expired copy (`grace`) could be
+ * served instead. The loader's `ctx.signal` is aborted once no caller waits for it any more.
+ */
+export class CacheLoaderTimeoutError extends CacheError {
+  /** The key whose loader timed out. */
+  readonly key: string
+  /** The `hardTimeout` in force, in ms. */
+  readonly timeoutMs: number
+
+  constructor(key: string, timeoutMs: number, options: { cause?: unknown } = {}) {
+    super(
+      `getOrSet('${key}'): the loader did not settle within ${timeoutMs} ms (hardTimeout) and no expired copy was kept (grace)`,
+      { code: 'E_LOADER_TIMEOUT', cause: options.cause },
+    )
+    this.key = key
+    this.timeoutMs = timeoutMs
+  }
+}
+
 function hasCode(error: unknown, code?: CacheErrorCode): boolean {
   if (typeof error !== 'object' || error === null) return false
   if ((error as Record<symbol, unknown>)[BRAND] !== true) return false
@@ -81,3 +102,6 @@ export const isCacheConnectionError = (error: unknown): error is CacheConnection
 /** True for a {@link CacheTimeoutError} from any copy of this package. */
 export const isCacheTimeoutError = (error: unknown): error is CacheTimeoutError =>
   hasCode(error, 'E_L2_TIMEOUT')
+/** True for a {@link CacheLoaderTimeoutError} from any copy of this package. */
+export const isCacheLoaderTimeoutError = (error: unknown): error is CacheLoaderTimeoutError =>
+  hasCode(error, 'E_LOADER_TIMEOUT')

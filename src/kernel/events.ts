@@ -109,7 +109,7 @@ export type L2Outcome = 'ok' | 'error' | 'timeout'
  * report it. Never the key or the value.
  */
 export interface L2OperationEvent {
-  /** `get`, `set`, `setIfNotExist`, `delete`, `exists`, `pttl`, `scan`, `clear`, `publish`, `lock`, `unlock`, `repair`, `ping`. */
+  /** `get`, `header` (an entry's header only: `isOnCache`, `getTtl`, `listKeys`), `pttl` (a value without a readable header), `set`, `setIfNotExist`, `delete`, `scan`, `clear`, `publish`, `lock`, `unlock`, `repair`, `ping`. */
   operation: string
   /** The cache that made the call; `undefined` for the service's own (recovery probes, `ping()`). */
   cache: string | undefined
@@ -121,6 +121,44 @@ export interface L2OperationEvent {
   outcome?: L2Outcome
   /** Wall time, including the wait for a connection being made; set when the operation has ended. */
   durationMs?: number
+}
+
+/** Why a loader ran: a miss (`miss`), or an eager refresh of an entry near its expiry (`refresh`). */
+export type LoadTrigger = 'miss' | 'refresh'
+
+/** Payload of the `load` event: a `getOrSet` / `wrap` loader settled with a value. */
+export interface LoadEvent {
+  cache: string
+  key: string
+  trigger: LoadTrigger
+  /** Time the loader took, ms. */
+  durationMs: number
+  /** False when the loader called `ctx.skipCache()` (or its value arrived after `hardTimeout`). */
+  stored: boolean
+}
+
+/** Payload of the `load:error` event: a loader threw, rejected or did not settle within `hardTimeout`. */
+export interface LoadErrorEvent {
+  cache: string
+  key: string
+  trigger: LoadTrigger
+  error: Error
+}
+
+/**
+ * Why an expired copy kept by `grace` was served: the loader failed (`error`), it is within
+ * `graceBackoff` of such a failure (`backoff`), it was slower than `softTimeout` (`soft-timeout`) or
+ * than `hardTimeout` (`hard-timeout`).
+ */
+export type StaleReason = 'error' | 'backoff' | 'soft-timeout' | 'hard-timeout'
+
+/** Payload of the `stale` event: `getOrSet` served an expired copy kept by `grace`. */
+export interface StaleEvent {
+  cache: string
+  key: string
+  reason: StaleReason
+  /** How long ago the copy expired, ms. */
+  expiredForMs: number
 }
 
 /** Events of a cache (`cache.on(...)`), with their payloads. The service emits them too, for every cache. */
@@ -138,6 +176,9 @@ export interface CacheEvents {
   'breaker:close': [BreakerEvent]
   repair: [RepairEvent]
   resync: [ResyncEvent]
+  load: [LoadEvent]
+  'load:error': [LoadErrorEvent]
+  stale: [StaleEvent]
 }
 
 /**

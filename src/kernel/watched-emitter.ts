@@ -16,6 +16,12 @@ export const ERROR = 32
 export const INVALIDATION = 64
 /** Bit of `l2:operation`. */
 export const L2_OPERATION = 128
+/** Bit of `load`. */
+export const LOAD = 256
+/** Bit of `load:error`. */
+export const LOAD_ERROR = 512
+/** Bit of `stale`. */
+export const STALE = 1024
 
 /**
  * The events whose payload a data path builds (a `hit` on every L1 hit, say), with their bits: the path
@@ -30,6 +36,9 @@ export const WATCHED_EVENT_BITS: ReadonlyMap<string, number> = new Map([
   ['l2:error', ERROR],
   ['invalidation', INVALIDATION],
   ['l2:operation', L2_OPERATION],
+  ['load', LOAD],
+  ['load:error', LOAD_ERROR],
+  ['stale', STALE],
 ])
 
 type EventMap<T> = Record<keyof T, unknown[]>

@@ -1,10 +1,14 @@
 import { assertCallOptions, GET_OR_SET_OPTION_NAMES } from '../config/call-options.js'
 import { parseDurationMs } from '../config/durations.js'
-import type { Duration } from '../config/options.js'
+import { resolveLoadingDefaults } from '../config/loading-defaults.js'
+import type { Duration, LoadingDefaultsOptions, ResolvedLoadingDefaults } from '../config/options.js'
 import { describeValue } from '../config/validate.js'
 
-/** Per-call options of `getOrSet` (and `wrap`). */
-export interface GetOrSetOptions {
+/**
+ * Per-call options of `getOrSet` (and `wrap`). The loading options (`grace`, `graceBackoff`,
+ * `eagerRefresh`, `softTimeout`, `hardTimeout`) default to the cache's (`createCache`).
+ */
+export interface GetOrSetOptions extends LoadingDefaultsOptions {
   /** Lifetime of the loaded entry in L2 (L1 keeps it at most `l1Ttl`). @default the cache's `l2Ttl` */
   ttl?: Duration
   /**
@@ -15,13 +19,13 @@ export interface GetOrSetOptions {
   lock?: 'local' | 'distributed'
   /** Longest a distributed lock is held, and waited for. @default 5 (seconds) */
   lockTimeout?: Duration
-  /**
-   * When the loader throws, serve a copy that expired at most this long ago instead of the error
-   * (logged, counted in `stats.loading.staleServed`). Entries this call writes are kept in L2 that much
-   * longer than `ttl` so that such a copy exists. L2 only: an L1-only cache has no expired copies.
-   * @default 0 (never)
-   */
+  /** The former name of `grace`, kept working: give one or the other. @default 0 */
   staleIfError?: Duration
+  /**
+   * The caller's own cancellation: when it aborts, this call rejects with the signal's reason. The
+   * shared load goes on while other callers wait for it. @default undefined
+   */
+  signal?: AbortSignal
 }
 
 /** Options of `wrap`: those of `getOrSet`, and the key of each call. */
@@ -30,39 +34,65 @@ export interface WrapOptions<A extends unknown[]> extends GetOrSetOptions {
   key: string | ((...args: A) => string)
 }
 
-/** `GetOrSetOptions` validated, durations in ms. */
-export interface ResolvedGetOrSetOptions {
+/** `GetOrSetOptions` validated and merged with the cache's defaults, durations in ms (0: off). */
+export interface ResolvedGetOrSetOptions extends ResolvedLoadingDefaults {
   ttlMs: number | undefined
   distributed: boolean
   lockTimeoutMs: number
-  staleGraceMs: number
+  signal: AbortSignal | undefined
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5000
 
-/** Validates `options`, naming the option at fault (or the unknown one) in a `TypeError`. */
+/** The options of a call that gives none, under the cache's defaults. */
+export function defaultGetOrSetOptions(defaults: ResolvedLoadingDefaults): ResolvedGetOrSetOptions {
+  return {
+    ...defaults,
+    ttlMs: undefined,
+    distributed: false,
+    lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
+    signal: undefined,
+  }
+}
+
+/**
+ * Validates `options` and merges them with `defaults` (what a call without options gets), naming the
+ * option at fault: a `TypeError` for a wrong kind or an unknown key (with the closest known name), a
+ * `CacheConfigurationError` for a bad duration or fraction.
+ */
 export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   call: string,
+  defaults: ResolvedGetOrSetOptions,
 ): ResolvedGetOrSetOptions {
-  if (options === undefined) {
-    return { ttlMs: undefined, distributed: false, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS, staleGraceMs: 0 }
-  }
+  if (options === undefined) return defaults
   assertCallOptions(options, GET_OR_SET_OPTION_NAMES, call)
   const lock = options.lock ?? 'local'
   if (lock !== 'local' && lock !== 'distributed') {
     throw new TypeError(`${call}: lock must be 'local' or 'distributed', got ${describeValue(lock)}`)
   }
+  const signal = options.signal
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${call}: signal must be an AbortSignal, got ${describeValue(signal)}`)
+  }
+  if (options.grace !== undefined && options.staleIfError !== undefined) {
+    throw new TypeError(`${call}: give grace or staleIfError (its former name), not both`)
+  }
+  // Checked under its own name, so that the error names what the caller wrote.
+  if (options.staleIfError !== undefined)
+    parseDurationMs(options.staleIfError, 'staleIfError', { allowZero: true })
+  const loading = resolveLoadingDefaults(
+    { ...options, grace: options.grace ?? options.staleIfError },
+    defaults,
+  )
   return {
+    ...loading,
     ttlMs: options.ttl === undefined ? undefined : parseDurationMs(options.ttl, 'ttl'),
     distributed: lock === 'distributed',
     lockTimeoutMs:
       options.lockTimeout === undefined
-        ? DEFAULT_LOCK_TIMEOUT_MS
+        ? defaults.lockTimeoutMs
         : parseDurationMs(options.lockTimeout, 'lockTimeout'),
-    staleGraceMs:
-      options.staleIfError === undefined
-        ? 0
-        : parseDurationMs(options.staleIfError, 'staleIfError', { allowZero: true }),
+    signal,
   }
 }

@@ -4,6 +4,7 @@ import type { L2OperationEvent, ResyncReason } from '../kernel/events.js'
 import { isL2TracingActive, traceL2Operation } from '../kernel/l2-tracing.js'
 import type { Logger } from '../kernel/logger.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
+import type { L2Budget } from './l2-budget.js'
 import { withTimeout } from './with-timeout.js'
 
 /** Returned by {@link L2Guard.run} when L2 was skipped or the call failed. */
@@ -117,27 +118,59 @@ export class L2Guard {
   /**
    * Runs one L2 command for a cache. Resolves its result, or {@link L2_FAILED} when L2 was skipped or
    * the call failed or timed out (counted in `counters` and reported to the breaker). Never rejects.
+   * With a `budget` (an operation of several calls), the call is capped by what is left of it and
+   * takes its time off; an exhausted budget skips the call ({@link L2_FAILED}, not a failure).
    */
   async run<T>(
     operation: string,
     command: (backend: L2Backend) => Promise<T>,
     caller: L2Caller,
+    budget?: L2Budget,
   ): Promise<T | typeof L2_FAILED> {
+    if (budget !== undefined) return this.#runWithin(operation, command, caller, budget)
     if (!this.isAvailable()) return L2_FAILED
+    // Inline rather than through #run: get and set take this path, one async layer less.
     try {
-      const value = await this.#execute(operation, command, caller.name)
+      const value = await this.#execute(operation, command, caller.name, this.commandTimeoutMs)
       this.breaker.recordSuccess()
       if (this.#recovery === undefined && this.#hasPendingRepairs()) this.#startRecovery()
       return value
     } catch (error) {
-      const timedOut = isCacheTimeoutError(error)
-      if (timedOut) caller.counters.timeouts++
-      else caller.counters.errors++
-      caller.onFailure?.(operation, error, timedOut)
-      this.breaker.recordFailure()
-      this.#logger.debug({ operation, error: (error as Error).message }, 'L2 call failed')
-      return L2_FAILED
+      return this.#failed(operation, error, caller)
     }
+  }
+
+  /** {@link run} within what is left of `budget`, taking the call's time off it. */
+  async #runWithin<T>(
+    operation: string,
+    command: (backend: L2Backend) => Promise<T>,
+    caller: L2Caller,
+    budget: L2Budget,
+  ): Promise<T | typeof L2_FAILED> {
+    if (budget.remainingMs <= 0 || !this.isAvailable()) return L2_FAILED
+    const startedAt = performance.now()
+    const timeoutMs = Math.max(1, Math.min(this.commandTimeoutMs, budget.remainingMs))
+    try {
+      const value = await this.#execute(operation, command, caller.name, timeoutMs)
+      this.breaker.recordSuccess()
+      if (this.#recovery === undefined && this.#hasPendingRepairs()) this.#startRecovery()
+      return value
+    } catch (error) {
+      return this.#failed(operation, error, caller)
+    } finally {
+      budget.remainingMs -= performance.now() - startedAt
+    }
+  }
+
+  /** A failed call: counted for its caller, reported to the breaker. */
+  #failed(operation: string, error: unknown, caller: L2Caller): typeof L2_FAILED {
+    const timedOut = isCacheTimeoutError(error)
+    if (timedOut) caller.counters.timeouts++
+    else caller.counters.errors++
+    caller.onFailure?.(operation, error, timedOut)
+    this.breaker.recordFailure()
+    this.#logger.debug({ operation, error: (error as Error).message }, 'L2 call failed')
+    return L2_FAILED
   }
 
   /**
@@ -152,7 +185,7 @@ export class L2Guard {
     caller: L2Caller,
   ): Promise<T | typeof L2_FAILED> {
     if (!this.isAvailable()) return L2_FAILED
-    return this.#execute(operation, command, caller.name)
+    return this.#execute(operation, command, caller.name, this.commandTimeoutMs)
   }
 
   /**
@@ -161,7 +194,7 @@ export class L2Guard {
    */
   async ping(): Promise<boolean> {
     try {
-      await this.#execute('ping', (backend) => backend.ping(), undefined)
+      await this.#execute('ping', (backend) => backend.ping(), undefined, this.commandTimeoutMs)
       return true
     } catch {
       return false
@@ -192,39 +225,44 @@ export class L2Guard {
     operation: string,
     command: (backend: L2Backend) => Promise<T>,
     cache: string | undefined,
+    timeoutMs: number,
   ): Promise<T> {
     const listener = this.operationListener
-    if (listener === undefined && !isL2TracingActive()) return this.#bounded(operation, command)
+    if (listener === undefined && !isL2TracingActive()) return this.#bounded(operation, command, timeoutMs)
     return traceL2Operation(
       { operation, cache, breaker: this.name, backend: this.backend.name },
-      () => this.#bounded(operation, command),
+      () => this.#bounded(operation, command, timeoutMs),
       (error) => (isCacheTimeoutError(error) ? 'timeout' : 'error'),
       listener,
     )
   }
 
-  /** One L2 command within the timeout; waits for a connection that is still being made, within the same bound. */
-  async #bounded<T>(operation: string, command: (backend: L2Backend) => Promise<T>): Promise<T> {
+  /** One L2 command within `timeoutMs`; waits for a connection that is still being made, within the same bound. */
+  async #bounded<T>(
+    operation: string,
+    command: (backend: L2Backend) => Promise<T>,
+    timeoutMs: number,
+  ): Promise<T> {
     const readiness = this.backend.readiness()
     if (readiness === 'ready') {
-      return withTimeout(command(this.backend), this.commandTimeoutMs, operation)
+      return withTimeout(command(this.backend), timeoutMs, operation)
     }
     if (readiness === 'down') {
       throw new CacheConnectionError(`L2 is not connected (${this.backend.status})`)
     }
     const startedAt = performance.now()
-    await this.#waitForReady(operation)
-    const remainingMs = this.commandTimeoutMs - (performance.now() - startedAt)
+    await this.#waitForReady(operation, timeoutMs)
+    const remainingMs = timeoutMs - (performance.now() - startedAt)
     return withTimeout(command(this.backend), Math.max(1, remainingMs), operation)
   }
 
-  /** Waits for the connection being made, at most `l2CommandTimeout`; leaves no listener behind. */
-  #waitForReady(operation: string): Promise<void> {
+  /** Waits for the connection being made, at most `timeoutMs`; leaves no listener behind. */
+  #waitForReady(operation: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         stop()
-        reject(new CacheTimeoutError(`L2 ${operation}: no connection within ${this.commandTimeoutMs} ms`))
-      }, this.commandTimeoutMs)
+        reject(new CacheTimeoutError(`L2 ${operation}: no connection within ${timeoutMs} ms`))
+      }, timeoutMs)
       const stop = this.backend.onReady(() => {
         clearTimeout(timer)
         stop()
@@ -258,6 +296,7 @@ export class L2Guard {
           return ping
         },
         undefined,
+        this.commandTimeoutMs,
       )
       return true
     } catch {
@@ -338,7 +377,7 @@ export class L2Guard {
       for (const participant of this.#participants) {
         if (participant.hasPendingRepairs()) {
           await participant.repair((operation, command) =>
-            this.#execute(operation, command, participant.name),
+            this.#execute(operation, command, participant.name, this.commandTimeoutMs),
           )
         }
       }

@@ -10,6 +10,10 @@ describe('examples', () => {
     expect(result.output).toContain(`L2: the Redis at CACHE_REDIS_URL (${redis.server.url})`)
     expect(result.output).toContain('getUser(1) -> Ada (database queries so far: 1, served by the cache)')
     expect(result.output).toContain('users.listKeys(\'user_\') -> ["user_1","user_2"]')
+    expect(result.output).toContain(
+      "getOrSet('answer') -> 42; expired, loader failing -> 42 (the fail-safe copy)",
+    )
+    expect(result.output).toContain("computations.get('answer') -> undefined (expired: never live)")
     expect(result.output).toContain('health of users: healthy (HTTP 200)')
     expect(result.output).toContain('warning for computations: L1 cache nearly full')
     expect(result.output).toContain('sessions.clear() -> L1 1, L2 1 removed (l2Cleared true)')

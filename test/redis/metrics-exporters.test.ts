@@ -16,6 +16,7 @@ import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { instrumentOpenTelemetry, OTEL_METRIC_NAMES } from '../../src/addons/metrics/otel.js'
 import { createPrometheusMetrics, PROMETHEUS_METRIC_NAMES } from '../../src/addons/metrics/prometheus.js'
+import { FakeClock } from '../helpers/fake-clock.js'
 import { closeHttpServer, loopbackUrl } from '../helpers/http-server.js'
 import { RedisServer } from '../helpers/redis-server.js'
 import { useRedisServer, useServices } from '../helpers/services.js'
@@ -236,5 +237,48 @@ describe('Prometheus metrics (resilient-cache/prometheus)', () => {
         parsed.find(PROMETHEUS_METRIC_NAMES.operations, { cache: 'prom-http', layer: 'l1', result: 'hit' }),
       ).toBe(3)
     }
+  })
+})
+
+describe('loader events in both exporters', () => {
+  it('count loads, loader errors and expired copies served, by cache and event', async () => {
+    const clock = new FakeClock()
+    const service = openService({ l2Url: redis.server.url, invalidation: 'none' }, { clock })
+    const cache = service.createCache({ l2KeyPrefix: 'loader-events', l1Enabled: true })
+    await cache.getOrSet('k', () => 'v', { ttl: 10, grace: '1h' })
+    clock.advance(11_000)
+    expect(
+      await cache.getOrSet(
+        'k',
+        () => {
+          throw new Error('down')
+        },
+        { grace: '1h' },
+      ),
+    ).toBe('v')
+
+    const prometheus = createPrometheusMetrics(service)
+    cleanups.push(() => prometheus.close())
+    const { body } = await prometheus.scrape()
+    const series = PROMETHEUS_METRIC_NAMES.loaderEvents
+    expect(body).toContain(`${series}{cache="loader-events",event="load"} 2`)
+    expect(body).toContain(`${series}{cache="loader-events",event="error"} 1`)
+    expect(body).toContain(`${series}{cache="loader-events",event="stale_served"} 1`)
+    expect(body).toContain(`${series}{cache="loader-events",event="hard_timeout"} 0`)
+
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })
+    const meterProvider = new MeterProvider({ readers: [reader] })
+    cleanups.push(() => meterProvider.shutdown())
+    const instrumentation = instrumentOpenTelemetry(service, { meterProvider })
+    cleanups.push(() => instrumentation.close())
+    await reader.forceFlush()
+    const metric = exporter
+      .getMetrics()
+      .at(-1)
+      ?.scopeMetrics.flatMap((scope) => scope.metrics)
+      .find((candidate) => candidate.descriptor.name === OTEL_METRIC_NAMES.loaderEvents)
+    const stale = metric?.dataPoints.find((point) => point.attributes.event === 'stale_served')
+    expect(stale?.value).toBe(1)
   })
 })

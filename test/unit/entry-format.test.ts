@@ -5,6 +5,7 @@ import {
   ENTRY_HEADER_FIXED_BYTES,
   EntryDecodeError,
   type EntryDecodeFailure,
+  entryExpiresAtMs,
 } from '../../src/backends/l2/entry-format.js'
 import {
   jsonSerializer,
@@ -283,5 +284,25 @@ describe('createEntryCodec', () => {
   it('rejects a serializer whose name cannot go in the header', () => {
     const unnamed = { ...jsonSerializer, name: 'é' }
     expect(() => createEntryCodec(unnamed, LIMITS)).toThrow(TypeError)
+  })
+})
+
+describe('entryExpiresAtMs', () => {
+  it("reads the expiry from the header without the payload's serializer", () => {
+    const codec = createEntryCodec(jsonSerializer, LIMITS)
+    expect(entryExpiresAtMs(codec.encode({ a: 1 }, EXPIRES_AT_MS))).toBe(EXPIRES_AT_MS)
+    expect(entryExpiresAtMs(codec.encode({ a: 1 }, Number.POSITIVE_INFINITY))).toBe(Number.POSITIVE_INFINITY)
+    // Another serializer's entry still has a readable expiry.
+    expect(entryExpiresAtMs(createEntryCodec(v8Serializer, LIMITS).encode(1, EXPIRES_AT_MS))).toBe(
+      EXPIRES_AT_MS,
+    )
+  })
+
+  it('is undefined for bytes that are not an entry of this format', () => {
+    expect(entryExpiresAtMs(Buffer.from('plain text written by another program'))).toBeUndefined()
+    expect(entryExpiresAtMs(Buffer.from([0xc1, 0x52, 1]))).toBeUndefined()
+    const newer = createEntryCodec(jsonSerializer, LIMITS).encode(1, EXPIRES_AT_MS)
+    newer[2] = 2
+    expect(entryExpiresAtMs(newer)).toBeUndefined()
   })
 })

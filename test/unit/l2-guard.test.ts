@@ -3,7 +3,7 @@ import type { L2Backend, L2Readiness } from '../../src/backends/l2/l2-backend.js
 import type { ResyncReason } from '../../src/kernel/events.js'
 import { silentLogger } from '../../src/kernel/logger.js'
 import { CircuitBreaker } from '../../src/resilience/circuit-breaker.js'
-import { L2Guard, type RepairParticipant } from '../../src/resilience/l2-guard.js'
+import { L2_FAILED, L2Guard, type RepairParticipant } from '../../src/resilience/l2-guard.js'
 
 /** An L2 backend whose connection and PING answers the test decides. Pure logic: no Redis here. */
 class ScriptedBackend implements L2Backend {
@@ -249,5 +249,45 @@ describe('L2Guard reconnection with the breaker closed', () => {
     backend.becomeReady()
     expect(participant.calls).toEqual(['resync:reconnect'])
     await guard.close()
+  })
+})
+
+describe('L2Guard.run with a budget', () => {
+  const caller = { name: 'cache', counters: { errors: 0, timeouts: 0 } }
+
+  it('caps a call by what is left of the budget and takes its time off', async () => {
+    const { guard } = setUp()
+    const budget = { remainingMs: 100 }
+    const hung = guard.run('get', () => new Promise<never>(() => {}), caller, budget)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await hung).toBe(L2_FAILED)
+    expect(caller.counters.timeouts).toBe(1)
+    expect(budget.remainingMs).toBeLessThanOrEqual(0)
+  })
+
+  it('skips the call once the budget is spent, without counting a failure', async () => {
+    const { guard, breaker } = setUp()
+    let called = false
+    const result = await guard.run(
+      'get',
+      async () => {
+        called = true
+        return 'value'
+      },
+      caller,
+      { remainingMs: 0 },
+    )
+    expect(result).toBe(L2_FAILED)
+    expect(called).toBe(false)
+    expect(breaker.stats().failureCount).toBe(0)
+  })
+
+  it('runs under l2CommandTimeout when the budget is larger', async () => {
+    const { guard } = setUp()
+    const budget = { remainingMs: 10_000 }
+    const hung = guard.run('get', () => new Promise<never>(() => {}), caller, budget)
+    await vi.advanceTimersByTimeAsync(COMMAND_TIMEOUT_MS)
+    expect(await hung).toBe(L2_FAILED)
+    expect(budget.remainingMs).toBeGreaterThan(10_000 - COMMAND_TIMEOUT_MS - 50)
   })
 })

@@ -88,10 +88,27 @@ export const STATS_SERIES: readonly StatsSeries[] = [
     labelNames: ['operation'],
     unit: '1',
   },
+  {
+    key: 'loaderEvents',
+    kind: 'counter',
+    help: 'getOrSet and wrap loading, by cache and event (load, error, stale_served, eager_refresh, soft_timeout, hard_timeout)',
+    labelNames: ['cache', 'event'],
+    unit: '{event}',
+  },
 ]
 
 /** The operations an invalidation-failing series is reported for. */
 export const INVALIDATION_OPERATIONS: readonly InvalidationOperation[] = ['publish', 'subscribe', 'tracking']
+
+/** `event` of the loader-events counter, and the `stats.loading` counter each one reads. */
+export const LOADER_EVENTS = [
+  ['load', 'loads'],
+  ['error', 'loadErrors'],
+  ['stale_served', 'staleServed'],
+  ['eager_refresh', 'eagerRefreshes'],
+  ['soft_timeout', 'softTimeouts'],
+  ['hard_timeout', 'hardTimeouts'],
+] as const satisfies ReadonlyArray<readonly [string, keyof CacheServiceStats['caches'][string]['loading']]>
 
 /** Bucket bounds of the L2 latency histogram, in seconds: 100 µs (loopback) to 2.5 s (far past any timeout). */
 export const L2_DURATION_BUCKETS_SECONDS: readonly number[] = [
@@ -121,6 +138,7 @@ export interface StatsSamples {
   invalidations: Sample<'cache' | 'direction'>[]
   undecodableEntries: Sample<'cache' | 'kind'>[]
   invalidationFailing: Sample<'operation'>[]
+  loaderEvents: Sample<'cache' | 'event'>[]
 }
 
 /** Reads the series of every cache from a service's statistics. */
@@ -138,10 +156,14 @@ export function samplesOf(stats: CacheServiceStats): StatsSamples {
       labels: { operation },
       value: stats.invalidation.failing.includes(operation) ? 1 : 0,
     })),
+    loaderEvents: [],
   }
   for (const [cache, cacheStats] of Object.entries(stats.caches)) {
     const operation = (layer: 'l1' | 'l2', result: OperationResult, value: number) =>
       samples.operations.push({ labels: { cache, layer, result }, value })
+    for (const [event, counter] of LOADER_EVENTS) {
+      samples.loaderEvents.push({ labels: { cache, event }, value: cacheStats.loading[counter] })
+    }
     if (cacheStats.l1.enabled) {
       operation('l1', 'hit', cacheStats.l1.hits)
       operation('l1', 'miss', cacheStats.l1.misses)

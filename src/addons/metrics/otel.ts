@@ -42,6 +42,7 @@ export const OTEL_METRIC_NAMES = {
   invalidations: 'resilient_cache.invalidations',
   undecodableEntries: 'resilient_cache.undecodable_entries',
   invalidationFailing: 'resilient_cache.invalidation.failing',
+  loaderEvents: 'resilient_cache.loader_events',
 } as const
 
 /** Options of {@link instrumentOpenTelemetry}. */
@@ -61,7 +62,8 @@ export interface OpenTelemetryMetrics {
 /**
  * Publishes a service's cache metrics through OpenTelemetry: counters of lookups by cache, layer and
  * result, an L2 latency histogram (seconds), the breaker state, L1 size and capacity, pending and
- * completed repairs, and invalidation messages. The counters and gauges are read from
+ * completed repairs, invalidation messages, and loader events (loads, errors, expired copies served,
+ * eager refreshes, soft and hard timeouts). The counters and gauges are read from
  * `service.getStats()` when the SDK collects, so the data paths pay nothing; only the histogram
  * listens to each L2 operation. Attributes are cache names, layers, operations and outcomes, never keys.
  */

@@ -35,6 +35,7 @@ export const PROMETHEUS_METRIC_NAMES = {
   invalidations: 'resilient_cache_invalidations_total',
   undecodableEntries: 'resilient_cache_undecodable_entries_total',
   invalidationFailing: 'resilient_cache_invalidation_failing',
+  loaderEvents: 'resilient_cache_loader_events_total',
 } as const
 
 /** Options of {@link createPrometheusMetrics}. */
@@ -70,7 +71,8 @@ export interface PrometheusMetrics {
 /**
  * Registers a service's cache metrics in a prom-client registry: counters of lookups by cache, layer
  * and result, an L2 latency histogram (seconds), the breaker state, L1 size and capacity, pending and
- * completed repairs, and invalidation messages. All but the histogram are read from
+ * completed repairs, invalidation messages, and loader events (loads, errors, expired copies served,
+ * eager refreshes, soft and hard timeouts). All but the histogram are read from
  * `service.getStats()` at scrape time, so the data paths pay nothing for them. Labels are cache names,
  * layers, operations and outcomes, never keys.
  */

@@ -265,6 +265,18 @@ export function runL2BackendConformance(
       assert.equal(await backend.exists(`${ns}lock`), false)
     })
 
+    it('getPrefix returns the first bytes of a value, null for a missing key (when supported)', async () => {
+      const { backend, ns } = await make()
+      if (backend.getPrefix === undefined) return
+      await backend.set(`${ns}entry`, bytes('header+payload'), 10_000)
+      assert.deepEqual([...((await backend.getPrefix(`${ns}entry`, 6)) ?? [])], [...bytes('header')])
+      assert.deepEqual(
+        [...((await backend.getPrefix(`${ns}entry`, 100)) ?? [])],
+        [...bytes('header+payload')],
+      )
+      assert.equal(await backend.getPrefix(`${ns}missing`, 6), null)
+    })
+
     it('delivers published messages to a subscriber (when supported)', async () => {
       const { backend, ns } = await make()
       if (backend.publish === undefined || backend.subscribe === undefined) return

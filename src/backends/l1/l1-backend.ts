@@ -19,6 +19,8 @@ export interface L1Backend {
   get(key: string): unknown
   /** Stores a value; `ttlMs` caps its lifetime (backends without TTL ignore it). */
   set(key: string, value: unknown, ttlMs: number): void
+  /** Optional: the value like `get`, without counting as a use for LRU order. */
+  peek?(key: string): unknown
   /** Whether a live entry exists; does not change LRU order. */
   has(key: string): boolean
   /** Removes an entry; `true` when one was there. */

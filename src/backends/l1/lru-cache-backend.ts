@@ -69,6 +69,10 @@ class LruCacheBackend implements L1Backend {
     return this.#entries.get(key)
   }
 
+  peek(key: string): unknown {
+    return this.#entries.peek(key)
+  }
+
   set(key: string, value: unknown, ttlMs: number): void {
     if (this.#expires) this.#entries.set(key, value as object, { ttl: ttlMs })
     else this.#entries.set(key, value as object)

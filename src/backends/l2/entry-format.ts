@@ -297,3 +297,25 @@ export function createEntryCodec(serializer: Serializer, options: EntryCodecOpti
 
   return { serializer, encode, decode }
 }
+
+/**
+ * The absolute expiry in an entry's header (ms since the epoch, `Infinity` for none) without decoding
+ * its payload, or `undefined` for bytes that are not an entry of this format version. The first
+ * {@link ENTRY_HEADER_FIXED_BYTES} bytes of an entry are enough. For the
+ * questions about an entry that are answered from its expiry alone (does it exist, how long to live).
+ */
+export function entryExpiresAtMs(input: Uint8Array): number | undefined {
+  if (
+    input.length < ENTRY_HEADER_FIXED_BYTES ||
+    input[0] !== MAGIC_0 ||
+    input[1] !== MAGIC_1 ||
+    input[VERSION_OFFSET] !== FORMAT_VERSION
+  ) {
+    return undefined
+  }
+  const flags = input[FLAGS_OFFSET] as number
+  if ((flags & ~KNOWN_FLAGS) !== 0) return undefined
+  if ((flags & FLAG_HAS_EXPIRY) === 0) return Number.POSITIVE_INFINITY
+  const expiresAtMs = asBuffer(input).readDoubleBE(EXPIRY_OFFSET)
+  return expiresAtMs > 0 && expiresAtMs < Number.POSITIVE_INFINITY ? expiresAtMs : undefined
+}

@@ -53,6 +53,12 @@ export interface L2Backend {
   onReady(listener: () => void): () => void
   /** The stored bytes, or `null` when the key is missing. */
   get(key: string): Promise<Uint8Array | null>
+  /**
+   * Optional: the first `bytes` bytes of the stored value (`GETRANGE`), or `null` when the key is
+   * missing. Lets the cache read an entry's header (its expiry) without the payload; without it the
+   * cache reads the whole value.
+   */
+  getPrefix?(key: string, bytes: number): Promise<Uint8Array | null>
   /** Stores bytes with a lifetime in ms. */
   set(key: string, value: Uint8Array, ttlMs: number): Promise<void>
   /** Stores bytes only when the key is missing (`SET NX`); `true` when this call wrote them. */

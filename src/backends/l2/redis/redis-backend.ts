@@ -109,6 +109,13 @@ class RedisBackend implements L2Backend {
     return this.#client.getBuffer(key)
   }
 
+  async getPrefix(key: string, bytes: number): Promise<Uint8Array | null> {
+    if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
+    const prefix = await this.#client.getrangeBuffer(key, 0, bytes - 1)
+    // GETRANGE answers a missing key with an empty string, and no stored value is empty.
+    return prefix.length === 0 ? null : prefix
+  }
+
   async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
     if (this.#gated && this.#client.status !== 'ready') return this.#notReady()
     this.#batchWrites()

@@ -5,6 +5,7 @@
 export interface RedisLikeClient {
   readonly status: string
   getBuffer(key: string): Promise<Buffer | null>
+  getrangeBuffer(key: string, start: number, end: number): Promise<Buffer>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number): Promise<unknown>
   set(key: string, value: Uint8Array, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
   unlink(...keys: string[]): Promise<number>
