@@ -1,6 +1,6 @@
 # Seed targets: install-dev, test, check, demo, bench (plus build, lint helpers), chaos and the web examples.
 # Each target does its own set-up, so they work on a fresh clone.
-.PHONY: install-dev redis browser build typecheck lint test check demo chaos bench example-express example-fastify example-hono dashboard-screenshot
+.PHONY: install-dev redis browser build typecheck lint test check demo chaos bench example-express example-fastify example-hono example-nestjs example-keyv dashboard-screenshot
 
 NODE_MODULES_STAMP := node_modules/.install-stamp
 
@@ -43,7 +43,7 @@ chaos: install-dev redis
 
 # The web examples serve on 127.0.0.1:$${PORT:-3000} until Ctrl-C, against CACHE_REDIS_URL when set,
 # else a private redis-server they start themselves: so they need redis-server installed.
-example-express example-fastify example-hono: example-%: install-dev redis
+example-express example-fastify example-hono example-nestjs example-keyv: example-%: install-dev redis
 	npm run example:$*
 
 # Builds the library, installs the peers of bench/ (npm ci --prefix bench) and redis-server, then runs

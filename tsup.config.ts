@@ -33,6 +33,7 @@ export default defineConfig({
     hono: 'src/addons/integrations/hono.ts',
     otel: 'src/addons/metrics/otel.ts',
     prometheus: 'src/addons/metrics/prometheus.ts',
+    keyv: 'src/addons/keyv/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -54,6 +55,8 @@ export default defineConfig({
     // The metrics libraries are optional peers of the otel and prometheus subpaths only.
     '@opentelemetry/api',
     'prom-client',
+    // Keyv is an optional peer of the keyv subpath, for its types only: the store never loads it.
+    'keyv',
     // The integrations and exporters import the core by name, so they share the root entry's classes (one
     // CacheService, one CacheConfigurationError) instead of bundling a copy of each.
     'resilient-cache',

@@ -25,6 +25,7 @@ export default defineConfig({
         replacement: source('./src/addons/integrations/$1.ts'),
       },
       { find: /^resilient-cache\/(otel|prometheus)$/, replacement: source('./src/addons/metrics/$1.ts') },
+      { find: /^resilient-cache\/keyv$/, replacement: source('./src/addons/keyv/index.ts') },
       { find: /^resilient-cache\/testing$/, replacement: source('./src/addons/testing/index.ts') },
     ],
   },

@@ -13,6 +13,7 @@ import { RedisServer } from '../../test/helpers/redis-server.js'
 import { runBatches } from './cases/batches.js'
 import { runCoherence } from './cases/coherence.js'
 import { runHotpath } from './cases/hotpath.js'
+import { runKeyv } from './cases/keyv.js'
 import { runL1Hit } from './cases/l1-hit.js'
 import { runL2 } from './cases/l2.js'
 import { runLoading } from './cases/loading.js'
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     if (groups.has('serializers')) collect(await runSerializers(ctx, l2HitSequentialNs))
     if (coherence !== undefined) collect(coherence)
     if (groups.has('loading')) collect(await runLoading(ctx))
+    if (groups.has('keyv')) collect(await runKeyv(ctx))
     if (groups.has('hotpath')) collect(await runHotpath(ctx))
 
     machine.loadEnd = os.loadavg()[0] ?? 0

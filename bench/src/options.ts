@@ -13,6 +13,7 @@ export const GROUPS = [
   'serializers',
   'coherence',
   'loading',
+  'keyv',
   'hotpath',
 ] as const
 export type Group = (typeof GROUPS)[number]

@@ -226,6 +226,7 @@ describe('bench options', () => {
       'serializers',
       'coherence',
       'loading',
+      'keyv',
     ])
   })
 

@@ -1,9 +1,10 @@
 /**
  * The packed package installed as users install it: `npm pack`, then fresh projects with each supported
  * major of each framework and metrics library (plus ioredis), each running a small app against a real
- * redis-server. npm refuses an install whose peer ranges conflict, so this is also the test of the
- * peer ranges. The express projects also type-check a TypeScript use of the integration against that
- * major's @types/express. Installs share one npm cache (kept between runs) and run two at a time.
+ * redis-server (and cache-manager 7 with Keyv 5 over the Keyv store). npm refuses an install whose
+ * peer ranges conflict, so this is also the test of the peer ranges. The express projects also
+ * type-check a TypeScript use of the integration against that major's @types/express. Installs share
+ * one npm cache (kept between runs) and run two at a time.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -25,6 +26,8 @@ interface Consumer {
   expectedMajor: string
   /** Packages for type-checking `express-types.ts` there, against that major's types. */
   typeCheckWith?: readonly string[]
+  /** Other packages the app imports. */
+  alsoInstall?: readonly string[]
 }
 
 /** A TypeScript user's strict settings, with the libraries' declarations checked too. */
@@ -59,6 +62,7 @@ const CONSUMERS: readonly Consumer[] = [
   { install: 'hono@4', app: 'hono.mjs', expectedMajor: 'hono 4.' },
   { install: 'prom-client@14', app: 'prom-client.mjs', expectedMajor: 'prom-client 14.' },
   { install: 'prom-client@15', app: 'prom-client.mjs', expectedMajor: 'prom-client 15.' },
+  { install: 'cache-manager@7', app: 'keyv.mjs', expectedMajor: 'cache-manager 7.', alsoInstall: ['keyv@5'] },
 ]
 
 /** At most `limit` of the tasks at once (installs are mostly network and disk; two cores). */
@@ -119,6 +123,7 @@ describe('the packed package in fresh consumer projects', () => {
             tarball,
             'ioredis',
             consumer.install,
+            ...(consumer.alsoInstall ?? []),
             ...(consumer.typeCheckWith ?? []),
           ],
           { cwd: dir, timeoutMs: INSTALL_TIMEOUT_MS },

@@ -21,9 +21,12 @@ const fastifyIntegration = require('resilient-cache/fastify')
 const honoIntegration = require('resilient-cache/hono')
 const otel = require('resilient-cache/otel')
 const prometheus = require('resilient-cache/prometheus')
+const keyvStore = require('resilient-cache/keyv')
 assert.equal(typeof otel.instrumentOpenTelemetry, 'function')
 assert.equal(typeof prometheus.createPrometheusMetrics, 'function')
 assert.equal(typeof expressIntegration.ExpressCacheService, 'function')
+assert.equal(typeof keyvStore.createKeyvStore, 'function')
+assert.ok(!Object.keys(require.cache).some((path) => path.includes('/node_modules/keyv/')), 'keyv loaded')
 assert.equal(typeof expressIntegration.getCacheService, 'function')
 assert.equal(typeof fastifyIntegration.default, 'function')
 assert.equal(fastifyIntegration.default, fastifyIntegration.fastifyResilientCache)
@@ -45,9 +48,13 @@ assert.equal(expressIntegration.getCacheService(app), service)
 
 const metrics = prometheus.createPrometheusMetrics(service)
 const cache = service.createCache({ l2Enabled: false, l1Enabled: true })
-cache
+// The store accepts the root entry's caches: one ResilientTwoLevelCache class for both entries.
+const store = keyvStore.createKeyvStore(cache)
+assert.throws(() => keyvStore.createKeyvStore({}), root.CacheConfigurationError)
+store
   .set('k', 1)
-  .then(() => cache.get('k'))
+  .then(() => store.get('k'))
+  .then((value) => assert.equal(value, 1))
   .then(() => metrics.scrape())
   .then(({ body }) => {
     assert.match(body, /resilient_cache_operations_total\{cache="l1-1",layer="l1",result="hit"\} 1/)

@@ -13,6 +13,7 @@ import resilientCache, {
   checkCacheHealth as checkCacheHealthOfFastify,
 } from 'resilient-cache/fastify'
 import { checkCacheHealth as checkCacheHealthOfHono, HonoCacheService } from 'resilient-cache/hono'
+import { createKeyvStore, ResilientKeyvStore } from 'resilient-cache/keyv'
 import { instrumentOpenTelemetry } from 'resilient-cache/otel'
 import { createPrometheusMetrics } from 'resilient-cache/prometheus'
 import { runL1BackendConformance } from 'resilient-cache/testing'
@@ -22,6 +23,9 @@ const service = new CacheService({ logger: silentLogger })
 const cache = service.createCache({ l2Enabled: false, l1Enabled: true })
 await cache.set('k', { ok: true })
 assert.deepEqual(await cache.get('k'), { ok: true })
+const store = createKeyvStore(cache)
+assert.ok(store instanceof ResilientKeyvStore)
+assert.deepEqual(await store.get('k'), { ok: true })
 // Without an SDK, the OpenTelemetry API's global provider is a no-op: instrumenting must still work.
 instrumentOpenTelemetry(service).close()
 const prometheus = createPrometheusMetrics(service)

@@ -19,7 +19,7 @@ describe('the built package', () => {
     expect(existsSync(`${root}/dist/index.cjs`)).toBe(true)
     expect(existsSync(`${root}/dist/index.d.ts`)).toBe(true)
     expect(existsSync(`${root}/dist/index.d.cts`)).toBe(true)
-    for (const subpath of ['express', 'fastify', 'hono', 'otel', 'prometheus']) {
+    for (const subpath of ['express', 'fastify', 'hono', 'otel', 'prometheus', 'keyv']) {
       for (const file of ['js', 'cjs', 'd.ts', 'd.cts'])
         expect(existsSync(`${root}/dist/${subpath}.${file}`)).toBe(true)
     }
@@ -28,7 +28,7 @@ describe('the built package', () => {
   it('never imports a framework or a metrics library from the root entry', () => {
     for (const file of ['index.js', 'index.cjs']) {
       const code = readFileSync(`${root}/dist/${file}`, 'utf8')
-      const optional = ['express', 'fastify', 'fastify-plugin', 'hono', '@hono/node-server']
+      const optional = ['express', 'fastify', 'fastify-plugin', 'hono', '@hono/node-server', 'keyv']
       for (const framework of [...optional, 'http-cache-semantics', '@opentelemetry/api', 'prom-client']) {
         expect(code).not.toMatch(new RegExp(`(from |require\\()['"]${framework}['"]`))
       }
@@ -70,6 +70,16 @@ describe('the built package', () => {
         expect(code).not.toContain('class ResilientTwoLevelCache')
       }
     }
+  })
+
+  it('builds the Keyv store on the root entry, without loading Keyv (its types only)', () => {
+    for (const file of ['keyv.js', 'keyv.cjs']) {
+      const code = readFileSync(`${root}/dist/${file}`, 'utf8')
+      expect(code).toMatch(/(from |require\()['"]resilient-cache['"]/)
+      expect(code).not.toContain('class ResilientTwoLevelCache')
+      expect(code).not.toMatch(/(from |require\()['"]keyv['"]/)
+    }
+    expect(readFileSync(`${root}/dist/keyv.d.ts`, 'utf8')).toMatch(/from ['"]keyv['"]/)
   })
 
   it('keeps the Fastify and Hono declaration merging in the published types', () => {

@@ -22,4 +22,20 @@ describe('examples', () => {
     // The users cache really went through L2: its entries are in this server, under its prefix.
     expect(await redis.server.command('EXISTS', 'users::user_2')).toBe('1')
   })
+
+  it('keyv-usage.ts drives the cache through cache-manager 7 and cacheable, and exits by itself', {
+    timeout: 30_000,
+  }, async () => {
+    const result = await runTsScript('examples/keyv-usage.ts', { CACHE_REDIS_URL: redis.server.url })
+    expect(result.output).toContain("wrap('user:1') twice -> Ada, Ada (database queries: 1)")
+    expect(result.output).toContain("set('user:2', …, 5000 ms) -> expires in 5 s")
+    expect(result.output).toContain("mget(['flag:a', 'flag:b', 'flag:c']) -> true, false, undefined")
+    expect(result.output).toContain("del('flag:a'), then get -> undefined")
+    expect(result.output).toContain('another cacheable reads session:1 from the shared store -> {"user":1}')
+    expect(result.output).toContain("cache.clear() -> keys left under 'keyv:': 0")
+    expect(result.output).toMatch(/\ndone\n/)
+    expect(result.code).toBe(0)
+    // cacheable wrote through the store into this server, under the sessions cache and Keyv's namespace.
+    expect(await redis.server.command('EXISTS', 'sessions::keyv:session:1')).toBe('1')
+  })
 })

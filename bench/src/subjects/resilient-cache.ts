@@ -20,6 +20,9 @@ import {
 } from '../../../dist/index.js'
 
 export * from '../../../dist/index.js'
+// The Keyv store subpath as consumers get it (dist/keyv.js imports the root entry by name, which
+// resolves to the same dist/index.js as above: one ResilientTwoLevelCache class).
+export { createKeyvStore } from '../../../dist/keyv.js'
 
 /** The repository root (the resilient-cache package). */
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')

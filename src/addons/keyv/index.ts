@@ -1,0 +1,1 @@
+export { createKeyvStore, ResilientKeyvStore, type ResilientKeyvStoreOpts } from './keyv-store.js'
