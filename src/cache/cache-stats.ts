@@ -4,7 +4,7 @@ import type { L1Invalidator } from '../invalidation/l1-invalidator.js'
 import type { LoadingCounters } from '../loading/loading-counters.js'
 import { type CircuitBreakerStats, idleCircuitBreakerStats } from '../resilience/circuit-breaker.js'
 import type { BatchCounters } from './batch-operations.js'
-import type { L2Layer } from './l2-layer.js'
+import { type L2Layer, newL2Counters } from './l2-layer.js'
 
 /** A cache's statistics, as returned by the synchronous `getStats()`. */
 export interface CacheStats {
@@ -120,14 +120,7 @@ export function cacheStatsOf(sources: CacheStatsSources): CacheStats {
       keyPrefix: options.l2KeyPrefix ?? null,
       ttl: options.l2TtlMs / 1000,
       serializer: options.serializer.name,
-      ...(l2?.counters ?? {
-        hits: 0,
-        misses: 0,
-        errors: 0,
-        timeouts: 0,
-        corruptEntries: 0,
-        unsupportedEntries: 0,
-      }),
+      ...(l2?.counters ?? newL2Counters()),
       circuitBreaker:
         l2?.guard.breaker.stats() ??
         idleCircuitBreakerStats({

@@ -40,6 +40,11 @@ export interface L2LayerParts {
   onError(operation: string, kind: 'error' | 'timeout' | 'decode', error: unknown): void
 }
 
+/** What a cache counts of its L2 calls, all zero: also what `getStats()` shows for a cache without L2. */
+export function newL2Counters() {
+  return { hits: 0, misses: 0, errors: 0, timeouts: 0, corruptEntries: 0, unsupportedEntries: 0 }
+}
+
 /**
  * One cache's side of L2: every call through the guard (timeout, circuit breaker), the repair journal
  * that remembers what did not reach L2, and the announcements of what did. Nothing here rejects for L2
@@ -47,14 +52,7 @@ export interface L2LayerParts {
  */
 export class L2Layer {
   readonly guard: L2Guard
-  readonly counters = {
-    hits: 0,
-    misses: 0,
-    errors: 0,
-    timeouts: 0,
-    corruptEntries: 0,
-    unsupportedEntries: 0,
-  }
+  readonly counters = newL2Counters()
   readonly journal: RepairJournal
   readonly publisher: InvalidationPublisher | undefined
   readonly #parts: L2LayerParts
